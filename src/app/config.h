@@ -1,0 +1,31 @@
+#pragma once
+// Start-up configuration: a TOML file (--config) overridden by command-line
+// flags. Errors are reported as ConfigError with a message fit for the user.
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/settings.h"
+
+namespace lobbyd::app {
+
+struct ConfigError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct AppConfig {
+  core::Settings settings;
+  std::vector<std::string> listen{"127.0.0.1:6667"};
+  unsigned threads = 0;  // 0: one per hardware core
+  std::string log_level = "info";
+  std::string port_file;  // if set, bound endpoints are written here
+};
+
+// Parses argv. Returns false if the program should exit with `exit_code`
+// (e.g. after --help).
+bool load_config(int argc, char** argv, AppConfig& out, int& exit_code);
+
+// Applies a TOML document's keys to cfg (exposed for tests).
+void apply_toml(const std::string& path, AppConfig& cfg);
+
+}  // namespace lobbyd::app

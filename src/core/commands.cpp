@@ -1,0 +1,77 @@
+#include "core/commands.h"
+
+#include <algorithm>
+#include <array>
+
+#include "core/session.h"
+#include "proto/numerics.h"
+
+namespace lobbyd::core {
+
+namespace {
+
+// Sorted by name for binary search.
+constexpr std::array kCommands = {
+    CommandSpec{"AWAY", 0, true, cmd::away},
+    CommandSpec{"CAP", 1, false, cmd::cap},
+    CommandSpec{"ISON", 1, true, cmd::ison},
+    CommandSpec{"JOIN", 1, true, cmd::join},
+    CommandSpec{"LIST", 0, true, cmd::list},
+    CommandSpec{"LUSERS", 0, true, cmd::lusers},
+    CommandSpec{"MODE", 1, true, cmd::mode},
+    CommandSpec{"MOTD", 0, true, cmd::motd},
+    CommandSpec{"NAMES", 0, true, cmd::names},
+    CommandSpec{"NICK", 0, false, cmd::nick},
+    CommandSpec{"NOTICE", 0, true, cmd::notice},
+    CommandSpec{"PART", 1, true, cmd::part},
+    CommandSpec{"PASS", 1, false, cmd::pass},
+    CommandSpec{"PING", 1, false, cmd::ping},
+    CommandSpec{"PONG", 0, false, cmd::pong},
+    CommandSpec{"PRIVMSG", 0, true, cmd::privmsg},
+    CommandSpec{"QUIT", 0, false, cmd::quit},
+    CommandSpec{"STATS", 0, true, cmd::stats},
+    CommandSpec{"TOPIC", 1, true, cmd::topic},
+    CommandSpec{"USER", 4, false, cmd::user},
+    CommandSpec{"USERHOST", 1, true, cmd::userhost},
+    CommandSpec{"WHO", 0, true, cmd::who},
+    CommandSpec{"WHOIS", 1, true, cmd::whois},
+};
+
+constexpr bool sorted() {
+  for (std::size_t i = 1; i < kCommands.size(); ++i)
+    if (!(kCommands[i - 1].name < kCommands[i].name)) return false;
+  return true;
+}
+static_assert(sorted(), "kCommands must be sorted by name");
+
+}  // namespace
+
+void dispatch(Session& s, const proto::MessageView& m) {
+  char upper[32];
+  std::size_t n = m.command.size();  // the parser bounds commands to 32 bytes
+  for (std::size_t i = 0; i < n; ++i) {
+    char c = m.command[i];
+    upper[i] = (c >= 'a' && c <= 'z') ? char(c - 32) : c;
+  }
+  std::string_view name(upper, n);
+  auto it = std::lower_bound(kCommands.begin(), kCommands.end(), name,
+                             [](const CommandSpec& c, std::string_view v) { return c.name < v; });
+  if (it == kCommands.end() || it->name != name) {
+    if (s.registered())
+      s.numeric(proto::num::ERR_UNKNOWNCOMMAND, {name}, "Unknown command");
+    else
+      s.numeric(proto::num::ERR_NOTREGISTERED, {}, "You have not registered");
+    return;
+  }
+  if (it->needs_registration && !s.registered()) {
+    s.numeric(proto::num::ERR_NOTREGISTERED, {}, "You have not registered");
+    return;
+  }
+  if (m.param_count < it->min_params) {
+    s.numeric(proto::num::ERR_NEEDMOREPARAMS, {it->name}, "Not enough parameters");
+    return;
+  }
+  it->handler(s, m);
+}
+
+}  // namespace lobbyd::core

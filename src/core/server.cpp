@@ -1,0 +1,158 @@
+#include "core/server.h"
+
+#include <boost/asio/write.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/session.h"
+
+namespace lobbyd::core {
+
+namespace asio = boost::asio;
+
+Server::Server(SettingsPtr settings, std::vector<net::Worker*> workers)
+    : settings_(std::move(settings)),
+      workers_(std::move(workers)),
+      shards_(workers_.size()),
+      started_at_(std::chrono::duration_cast<std::chrono::seconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count()) {
+  for (net::Worker* w : workers_) {
+    Shard& sh = shards_[w->index()];
+    sh.worker = w;
+    sh.settings = settings_.get();
+    sh.settings_version = settings_.version();
+    sh.line.reserve(1024);
+    w->on_tick = [this, w](net::Clock::time_point now) { on_worker_tick(*w, now); };
+  }
+  last_stats_snap_.resize(workers_.size());
+}
+
+void Server::load_lobbies(const std::vector<LobbyConfig>& lobbies) {
+  for (const auto& lc : lobbies)
+    lobbies_.insert(std::make_shared<Lobby>(lc.name, lc.topic, lc.capacity, true));
+}
+
+void Server::accept(net::Worker& w, asio::ip::tcp::socket socket) {
+  const Settings& s = *shard(w).settings;
+  boost::system::error_code ec;
+  auto ep = socket.remote_endpoint(ec);
+  if (ec) return;  // already gone
+  std::string ip = ep.address().to_string();
+
+  const char* refusal = nullptr;
+  if (shutting_down()) {
+    refusal = "Server shutting down";
+  } else if (clients_.fetch_add(1, std::memory_order_relaxed) >= s.max_clients) {
+    clients_.fetch_sub(1, std::memory_order_relaxed);
+    refusal = "Server full";
+  } else {
+    std::lock_guard lock(ip_mu_);
+    auto& n = per_ip_[ip];
+    if (s.max_clients_per_ip != 0 && n >= s.max_clients_per_ip) {
+      clients_.fetch_sub(1, std::memory_order_relaxed);
+      refusal = "Too many connections from your IP";
+      if (n == 0) per_ip_.erase(ip);
+    } else {
+      ++n;
+    }
+  }
+  if (refusal) {
+    // Best effort, without blocking: a refused client gets one line.
+    std::string msg = fmt::format("ERROR :Closing Link: {} ({})\r\n", ip, refusal);
+    socket.non_blocking(true, ec);
+    socket.write_some(asio::buffer(msg), ec);
+    socket.shutdown(asio::socket_base::shutdown_both, ec);
+    socket.close(ec);
+    return;
+  }
+  auto session = std::make_shared<Session>(w, std::move(socket), *this);
+  session->start();
+}
+
+void Server::release_ip(const std::string& ip) {
+  clients_.fetch_sub(1, std::memory_order_relaxed);
+  std::lock_guard lock(ip_mu_);
+  auto it = per_ip_.find(ip);
+  if (it != per_ip_.end() && --it->second == 0) per_ip_.erase(it);
+}
+
+void Server::on_worker_tick(net::Worker& w, net::Clock::time_point now) {
+  Shard& sh = shard(w);
+  if (sh.settings_version != settings_.version()) {
+    sh.settings = settings_.get();
+    sh.settings_version = settings_.version();
+  }
+  if (shutting_down()) {
+    bool all_empty = true;
+    for (auto* x : workers_) all_empty &= x->counters().connections.get() == 0;
+    if ((all_empty || now >= shutdown_deadline_) && !drained_called_.exchange(true)) {
+      if (on_drained_) on_drained_();
+    }
+    return;
+  }
+  // Worker 0 writes the periodic summary line.
+  if (w.index() == 0 && sh.settings->stats_interval_s != 0 &&
+      now - last_stats_ >= std::chrono::seconds(sh.settings->stats_interval_s)) {
+    double secs = std::chrono::duration<double>(now - last_stats_).count();
+    last_stats_ = now;
+    for (auto* x : workers_) {
+      auto cur = net::CounterSnapshot::of(x->counters());
+      auto& prev = last_stats_snap_[x->index()];
+      spdlog::info(
+          "stats worker={} conns={} msgs_in/s={:.0f} msgs_out/s={:.0f} bytes_in/s={:.0f} "
+          "bytes_out/s={:.0f} busy={:.1f}% sendq_cuts={} flood_cuts={}",
+          x->index(), cur.connections, (cur.msgs_in - prev.msgs_in) / secs,
+          (cur.msgs_out - prev.msgs_out) / secs, (cur.bytes_in - prev.bytes_in) / secs,
+          (cur.bytes_out - prev.bytes_out) / secs, (cur.busy_ns - prev.busy_ns) / secs / 1e7,
+          cur.sendq_cuts, cur.flood_cuts);
+      prev = cur;
+    }
+  }
+}
+
+void Server::shutdown(std::chrono::milliseconds grace, std::function<void()> on_drained) {
+  if (shutting_down_.exchange(true)) return;
+  on_drained_ = std::move(on_drained);
+  shutdown_deadline_ = net::Clock::now() + grace;
+  for (net::Worker* w : workers_) {
+    w->post([w, grace] {
+      net::Worker::BusyScope busy(*w);
+      w->for_each_connection([grace](net::Connection& c) {
+        auto& s = static_cast<Session&>(c);
+        s.send_copy("ERROR :Server shutting down\r\n");
+        s.close("Server shutting down", true, grace);
+      });
+    });
+  }
+}
+
+std::vector<std::string> Server::stats_lines() const {
+  std::vector<std::string> out;
+  double uptime = std::chrono::duration_cast<std::chrono::seconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count() -
+                  started_at_;
+  net::CounterSnapshot total{};
+  for (auto* w : workers_) {
+    auto c = net::CounterSnapshot::of(w->counters());
+    out.push_back(fmt::format(
+        "worker {}: connections={} accepted={} msgs_in={} msgs_out={} bytes_in={} bytes_out={} "
+        "sendq_cuts={} flood_cuts={} busy_ms={} busy_pct={:.2f}",
+        w->index(), c.connections, c.accepted, c.msgs_in, c.msgs_out, c.bytes_in, c.bytes_out,
+        c.sendq_cuts, c.flood_cuts, c.busy_ns / 1000000,
+        uptime > 0 ? c.busy_ns / (uptime * 1e7) : 0.0));
+    total.connections += c.connections;
+    total.msgs_in += c.msgs_in;
+    total.msgs_out += c.msgs_out;
+    total.bytes_in += c.bytes_in;
+    total.bytes_out += c.bytes_out;
+  }
+  out.push_back(fmt::format("total: connections={} msgs_in={} msgs_out={} bytes_in={} bytes_out={} "
+                            "nicks={} lobbies={} uptime_s={:.0f}",
+                            total.connections, total.msgs_in, total.msgs_out, total.bytes_in,
+                            total.bytes_out, nicks_.size(), lobbies_.size(), uptime));
+  return out;
+}
+
+}  // namespace lobbyd::core

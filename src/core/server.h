@@ -1,0 +1,78 @@
+#pragma once
+// The server's shared state: settings, the nick and lobby tables, admission
+// limits, and one Shard of loop-local state per worker. Created once at
+// start-up; outlives every session.
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/registry.h"
+#include "core/settings.h"
+#include "net/worker.h"
+
+namespace lobbyd::core {
+
+// State that belongs to one worker and is used only on its thread.
+struct Shard {
+  net::Worker* worker = nullptr;
+  SettingsPtr settings;          // this worker's snapshot
+  std::uint64_t settings_version = 0;
+  std::string line;              // scratch for formatting replies
+};
+
+class Server {
+ public:
+  Server(SettingsPtr settings, std::vector<net::Worker*> workers);
+
+  SettingsHolder& settings_holder() noexcept { return settings_; }
+  NickRegistry& nicks() noexcept { return nicks_; }
+  LobbyRegistry& lobbies() noexcept { return lobbies_; }
+  const std::vector<net::Worker*>& workers() const noexcept { return workers_; }
+  Shard& shard(const net::Worker& w) noexcept { return shards_[w.index()]; }
+  std::int64_t started_at() const noexcept { return started_at_; }
+
+  // Listener factory: runs on worker w's thread; admits or refuses the socket.
+  void accept(net::Worker& w, boost::asio::ip::tcp::socket socket);
+  // A session's connection ended (any worker thread).
+  void release_ip(const std::string& ip);
+
+  // Creates the configured lobbies (start-up).
+  void load_lobbies(const std::vector<LobbyConfig>& lobbies);
+
+  // Graceful shutdown: every client gets "ERROR :Server shutting down" and
+  // its queued output is flushed. on_drained runs (on some worker) once every
+  // worker has no connection left, or after `grace`.
+  void shutdown(std::chrono::milliseconds grace, std::function<void()> on_drained);
+  bool shutting_down() const noexcept { return shutting_down_.load(std::memory_order_relaxed); }
+
+  // Lines for STATS and the periodic log line, one per worker plus a total.
+  std::vector<std::string> stats_lines() const;
+
+ private:
+  void on_worker_tick(net::Worker& w, net::Clock::time_point now);
+
+  SettingsHolder settings_;
+  std::vector<net::Worker*> workers_;
+  std::vector<Shard> shards_;
+  NickRegistry nicks_;
+  LobbyRegistry lobbies_;
+  std::int64_t started_at_;
+
+  std::atomic<std::uint32_t> clients_{0};
+  std::mutex ip_mu_;
+  std::unordered_map<std::string, std::uint32_t> per_ip_;
+
+  std::atomic<bool> shutting_down_{false};
+  std::chrono::steady_clock::time_point shutdown_deadline_{};
+  std::function<void()> on_drained_;
+  std::atomic<bool> drained_called_{false};
+  net::Clock::time_point last_stats_ = net::Clock::now();
+  std::vector<net::CounterSnapshot> last_stats_snap_;
+};
+
+}  // namespace lobbyd::core

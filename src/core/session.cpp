@@ -1,0 +1,258 @@
+#include "core/session.h"
+
+#include <algorithm>
+#include <spdlog/spdlog.h>
+
+#include "core/commands.h"
+#include "proto/casemap.h"
+#include "proto/format.h"
+#include "proto/numerics.h"
+
+namespace lobbyd::core {
+
+namespace {
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+Session::Session(net::Worker& w, boost::asio::ip::tcp::socket socket, Server& server)
+    : net::Connection(w, std::move(socket)),
+      server_(server),
+      shard_(server.shard(w)),
+      framer_(proto::kMaxTagBytes + proto::kMaxLineBytes),
+      last_heard_(net::Clock::now()),
+      connected_at_(last_heard_),
+      tokens_at_(last_heard_) {
+  refresh_settings();
+  tokens_ = settings().flood_burst;
+}
+
+Session::~Session() = default;
+
+void Session::refresh_settings() {
+  const Settings& s = settings();
+  settings_version_ = shard_.settings_version;
+  // A sendq/recvq smaller than one maximal line would cut honest clients.
+  std::size_t max_line = proto::kMaxTagBytes + s.max_line_bytes;
+  set_limits(s.sendq_bytes, std::max<std::size_t>(s.recvq_bytes, max_line + 2));
+  framer_.set_max_bytes(max_line);
+}
+
+Session::Info Session::info() const {
+  std::lock_guard lock(info_mu_);
+  return Info{nick_, user_, remote_ip(), realname_, away_, lobby_names_, signon_, idle_since_};
+}
+
+void Session::set_nick(std::string nick) {
+  std::lock_guard lock(info_mu_);
+  nick_ = std::move(nick);
+  prefix_ = nick_ + "!" + (user_.empty() ? std::string("*") : user_) + "@" + remote_ip();
+}
+
+void Session::set_user(std::string user, std::string realname) {
+  std::lock_guard lock(info_mu_);
+  user_ = std::move(user);
+  realname_ = std::move(realname);
+  prefix_ = nick_ + "!" + user_ + "@" + remote_ip();
+}
+
+void Session::set_away(std::string away) {
+  std::lock_guard lock(info_mu_);
+  away_ = std::move(away);
+}
+
+void Session::mark_spoke() { idle_since_ = unix_now(); }
+
+void Session::try_complete_registration() {
+  if (registered_ || cap_negotiating || nick_.empty() || user_.empty()) return;
+  {
+    std::lock_guard lock(info_mu_);
+    registered_ = true;
+    signon_ = idle_since_ = unix_now();
+  }
+  cmd::welcome(*this);
+}
+
+void Session::numeric(int code, std::initializer_list<std::string_view> params,
+                      std::string_view trailing) {
+  proto::LineBuilder b(line());
+  b.source(settings().server_name).numeric(code).param(nick_.empty() ? "*" : nick_);
+  for (auto p : params) b.param(p);
+  b.trailing(trailing);
+  send_copy(b.finish());
+}
+
+void Session::numeric_no_trailing(int code, std::initializer_list<std::string_view> params) {
+  proto::LineBuilder b(line());
+  b.source(settings().server_name).numeric(code).param(nick_.empty() ? "*" : nick_);
+  for (auto p : params) b.param(p);
+  send_copy(b.finish());
+}
+
+void Session::disconnect(std::string_view reason) {
+  if (!open()) return;
+  proto::LineBuilder b(line());
+  std::string text = "Closing Link: " + remote_ip() + " (" + std::string(reason) + ")";
+  b.command("ERROR").trailing(text);
+  send_copy(b.finish());
+  close(reason, true);
+}
+
+std::size_t Session::on_input(std::string_view data) {
+  std::size_t used = 0;
+  auto now = net::Clock::now();
+  while (used < data.size() && open()) {
+    std::string_view line;
+    std::size_t consumed = 0;
+    auto r = framer_.next(data.substr(used), line, consumed);
+    if (r == proto::LineFramer::Result::kNeedMore) {
+      used += consumed;
+      break;
+    }
+    if (!take_token(now)) {
+      // Out of tokens: keep the line for later rather than dropping it.
+      auto wait = std::chrono::duration<double>(1.0 / std::max(settings().flood_rate, 0.001));
+      pause_input();
+      worker().schedule_resume(*this, now + std::chrono::duration_cast<net::Clock::duration>(wait));
+      break;
+    }
+    used += consumed;
+    last_heard_ = now;
+    ping_sent_ = false;
+    if (r == proto::LineFramer::Result::kTooLong) {
+      numeric(proto::num::ERR_INPUTTOOLONG, {}, "Input line was too long");
+      continue;
+    }
+    handle_line(line);
+  }
+  return used;
+}
+
+bool Session::take_token(net::Clock::time_point now) {
+  const Settings& s = settings();
+  double elapsed = std::chrono::duration<double>(now - tokens_at_).count();
+  tokens_at_ = now;
+  tokens_ = std::min<double>(s.flood_burst, tokens_ + elapsed * s.flood_rate);
+  if (tokens_ < 1.0) return false;
+  tokens_ -= 1.0;
+  return true;
+}
+
+void Session::handle_line(std::string_view line) {
+  ++lines_in_;
+  worker().counters().msgs_in.add();
+  proto::MessageView m;
+  auto err = proto::parse(line, m, settings().max_line_bytes);
+  switch (err) {
+    case proto::ParseError::kOk:
+      dispatch(*this, m);
+      return;
+    case proto::ParseError::kEmpty:
+      return;  // RFC: silently ignored
+    case proto::ParseError::kTooLong:
+    case proto::ParseError::kTagsTooLong:
+      numeric(proto::num::ERR_INPUTTOOLONG, {}, "Input line was too long");
+      return;
+    default:
+      numeric(proto::num::ERR_UNKNOWNCOMMAND, {m.command.empty() ? "*" : "?"},
+              proto::to_string(err));
+      return;
+  }
+}
+
+void Session::on_tick(net::Clock::time_point now) {
+  if (settings_version_ != shard_.settings_version) refresh_settings();
+  const Settings& s = settings();
+  if (!registered_) {
+    if (now - connected_at_ >= std::chrono::seconds(s.registration_timeout_s))
+      disconnect("Registration timeout");
+    return;
+  }
+  auto silent = now - last_heard_;
+  if (silent >= std::chrono::seconds(s.client_timeout_s)) {
+    auto secs = std::chrono::duration_cast<std::chrono::seconds>(silent).count();
+    disconnect("Ping timeout: " + std::to_string(secs) + " seconds");
+    return;
+  }
+  if (!ping_sent_ && silent >= std::chrono::seconds(s.ping_interval_s)) {
+    ping_sent_ = true;
+    proto::LineBuilder b(line());
+    b.command("PING").trailing(s.server_name);
+    send_copy(b.finish());
+  }
+}
+
+void Session::on_sendq_exceeded() {
+  worker().counters().sendq_cuts.add();
+  spdlog::info("cutting {} ({}): SendQ exceeded ({} bytes queued)", nick_, remote_ip(),
+               queued_bytes());
+  discard_output();
+  disconnect("SendQ exceeded");
+}
+
+void Session::on_recvq_exceeded() {
+  worker().counters().flood_cuts.add();
+  spdlog::info("cutting {} ({}): Excess Flood", nick_, remote_ip());
+  disconnect("Excess Flood");
+}
+
+void Session::on_closed(std::string_view reason) {
+  server_.release_ip(remote_ip());
+  if (registered_ && !server_.shutting_down()) {
+    std::vector<SessionPtr> targets = peers();
+    std::erase_if(targets, [this](const SessionPtr& p) { return p.get() == this; });
+    if (!targets.empty()) {
+      std::string l;
+      proto::LineBuilder b(l);
+      b.source(prefix_).command("QUIT").trailing(reason);
+      deliver(net::make_shared_buf(std::move(b.finish())), targets);
+    }
+  }
+  for (auto& l : lobbies_) {
+    if (l->remove(this) == 0 && !l->persistent() && l->close_if_empty())
+      server_.lobbies().erase_if_same(l);
+  }
+  lobbies_.clear();
+  if (!nick_.empty()) server_.nicks().release(nick_, this);
+}
+
+LobbyPtr Session::joined(std::string_view name) const {
+  for (auto& l : lobbies_)
+    if (proto::iequals(l->name(), name)) return l;
+  return nullptr;
+}
+
+void Session::add_lobby(LobbyPtr l) {
+  lobbies_.push_back(std::move(l));
+  update_lobby_names();
+}
+
+void Session::remove_lobby(const Lobby* l) {
+  std::erase_if(lobbies_, [l](const LobbyPtr& p) { return p.get() == l; });
+  update_lobby_names();
+}
+
+void Session::update_lobby_names() {
+  std::string names;
+  for (auto& l : lobbies_) {
+    if (!names.empty()) names += ' ';
+    if (l->is_op(this)) names += '@';
+    names += l->name();
+  }
+  std::lock_guard lock(info_mu_);
+  lobby_names_ = std::move(names);
+}
+
+std::vector<SessionPtr> Session::peers() {
+  std::vector<SessionPtr> out;
+  out.push_back(self());
+  for (auto& l : lobbies_) l->append_members(out);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+}  // namespace lobbyd::core

@@ -1,0 +1,108 @@
+#pragma once
+// One client: its registration state, identity, flood bucket and lobbies.
+// A Session is owned by the worker that accepted it and all its methods run
+// on that worker's thread, except info(), worker() and the send paths of
+// net::Connection that are documented as thread-safe.
+#include <chrono>
+#include <initializer_list>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/lobby.h"
+#include "core/server.h"
+#include "net/connection.h"
+#include "proto/line_framer.h"
+#include "proto/message.h"
+
+namespace lobbyd::core {
+
+class Session final : public net::Connection {
+ public:
+  Session(net::Worker& w, boost::asio::ip::tcp::socket socket, Server& server);
+  ~Session() override;
+
+  SessionPtr self() { return std::static_pointer_cast<Session>(shared_from_this()); }
+  Server& server() noexcept { return server_; }
+  const Settings& settings() const noexcept { return *shard_.settings; }
+
+  // Identity, written on the owner thread only (under info_mu_ so that other
+  // threads can read a consistent copy through info()).
+  struct Info {
+    std::string nick, user, host, realname, away, lobbies;
+    std::int64_t signon = 0;
+    std::int64_t idle_since = 0;
+  };
+  Info info() const;
+  const std::string& nick() const noexcept { return nick_; }  // owner thread
+  const std::string& prefix() const noexcept { return prefix_; }
+  const std::string& host() const noexcept { return remote_ip(); }
+  bool registered() const noexcept { return registered_; }
+  void set_nick(std::string nick);
+  void set_user(std::string user, std::string realname);
+  void set_away(std::string away);
+  void mark_spoke();  // updates the idle time WHOIS reports
+
+  // Registration steps (commands call these).
+  bool cap_negotiating = false;
+  bool has_user() const noexcept { return !user_.empty(); }
+  void try_complete_registration();
+
+  // Replies. `line()` hands out the shard's scratch string for a LineBuilder;
+  // send_line() queues it for this client only.
+  std::string& line() noexcept { return shard_.line; }
+  void send_line(const std::string& l) { send_copy(l); }
+  void numeric(int code, std::initializer_list<std::string_view> params,
+               std::string_view trailing);
+  void numeric_no_trailing(int code, std::initializer_list<std::string_view> params);
+  // Sends "ERROR :Closing Link: host (reason)" and closes after flushing.
+  void disconnect(std::string_view reason);
+
+  // Lobby membership (owner thread).
+  std::vector<LobbyPtr>& lobbies() noexcept { return lobbies_; }
+  LobbyPtr joined(std::string_view name) const;
+  void add_lobby(LobbyPtr l);
+  void remove_lobby(const Lobby* l);
+  // Every session that shares a lobby with this one (this one included),
+  // each once.
+  std::vector<SessionPtr> peers();
+
+  std::uint64_t lines_in() const noexcept { return lines_in_; }
+
+ protected:
+  std::size_t on_input(std::string_view data) override;
+  void on_closed(std::string_view reason) override;
+  void on_tick(net::Clock::time_point now) override;
+  void on_sendq_exceeded() override;
+  void on_recvq_exceeded() override;
+
+ private:
+  bool take_token(net::Clock::time_point now);
+  void handle_line(std::string_view line);
+  void refresh_settings();
+  void update_lobby_names();
+
+  Server& server_;
+  Shard& shard_;
+  std::uint64_t settings_version_ = 0;
+  proto::LineFramer framer_;
+
+  mutable std::mutex info_mu_;
+  std::string nick_, user_, realname_, away_, prefix_, lobby_names_;
+  bool registered_ = false;
+  std::int64_t signon_ = 0;
+  std::int64_t idle_since_ = 0;
+
+  net::Clock::time_point last_heard_;
+  net::Clock::time_point connected_at_;
+  bool ping_sent_ = false;
+
+  double tokens_;
+  net::Clock::time_point tokens_at_;
+  std::uint64_t lines_in_ = 0;
+
+  std::vector<LobbyPtr> lobbies_;
+};
+
+}  // namespace lobbyd::core

@@ -1,0 +1,66 @@
+#pragma once
+// Run-time settings. The names are the keys of the config file and (later)
+// of the database `settings` table. A Settings object is immutable once
+// published: changing a setting publishes a new snapshot, and each worker
+// picks it up at its next tick, so no lock is taken to read one.
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace lobbyd::core {
+
+struct LobbyConfig {
+  std::string name;
+  std::string topic;
+  std::uint32_t capacity = 500;
+};
+
+struct Settings {
+  std::string server_name = "lobbyd.local";
+  std::string network = "lobbyd";
+  std::string motd = "Welcome to lobbyd.";
+  std::uint32_t stats_interval_s = 60;      // 0: no periodic stats line
+
+  std::uint32_t ping_interval_s = 90;       // PING a client silent this long
+  std::uint32_t client_timeout_s = 180;     // drop a client silent this long
+  std::uint32_t registration_timeout_s = 30;
+  std::uint32_t max_clients = 19000;
+  std::uint32_t max_clients_per_ip = 0;     // 0: unlimited
+  std::uint32_t max_line_bytes = 512;       // without tags, CRLF included
+  double flood_rate = 10.0;                 // lines per second, sustained
+  std::uint32_t flood_burst = 20;           // lines accepted at once
+  std::uint32_t recvq_bytes = 16384;        // unprocessed input before "Excess Flood"
+  std::uint32_t sendq_bytes = 1 << 20;      // queued output before "SendQ exceeded"
+  bool allow_create_lobbies = false;
+  std::uint32_t created_lobby_capacity = 500;  // capacity of a lobby a user creates
+  std::uint32_t max_lobbies_per_client = 20;
+  std::uint32_t nick_len = 30;
+  std::uint32_t lobby_name_len = 50;
+  std::uint32_t topic_len = 390;
+  std::uint32_t away_len = 200;
+
+  std::vector<LobbyConfig> lobbies{{"#lobby", "Welcome to lobbyd", 500}};
+};
+
+using SettingsPtr = std::shared_ptr<const Settings>;
+
+// Publishes settings snapshots to the workers.
+class SettingsHolder {
+ public:
+  explicit SettingsHolder(SettingsPtr initial) : current_(std::move(initial)) {}
+
+  SettingsPtr get() const { return std::atomic_load(&current_); }
+  std::uint64_t version() const noexcept { return version_.load(std::memory_order_acquire); }
+  void publish(SettingsPtr next) {
+    std::atomic_store(&current_, std::move(next));
+    version_.fetch_add(1, std::memory_order_acq_rel);
+  }
+
+ private:
+  SettingsPtr current_;
+  std::atomic<std::uint64_t> version_{1};
+};
+
+}  // namespace lobbyd::core

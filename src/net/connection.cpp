@@ -1,0 +1,263 @@
+#include "net/connection.h"
+
+#include <array>
+#include <span>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/error.hpp>
+
+namespace lobbyd::net {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace {
+constexpr std::size_t kMaxGather = 64;              // buffers per write call
+constexpr std::size_t kMaxReadsPerTurn = 4;         // fairness between connections
+constexpr std::size_t kMaxWriteBytesPerTurn = 256 << 10;
+}  // namespace
+
+Connection::Connection(Worker& w, asio::ip::tcp::socket socket)
+    : worker_(w), socket_(std::move(socket)) {
+  error_code ec;
+  auto ep = socket_.remote_endpoint(ec);
+  remote_ip_ = ec ? std::string("unknown") : ep.address().to_string();
+  socket_.non_blocking(true, ec);
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+}
+
+Connection::~Connection() = default;
+
+void Connection::start() {
+  worker_.attach(shared_from_this());
+  attached_ = true;
+  read_next();
+}
+
+void Connection::read_next() {
+  if (reading_ || state_ != State::kOpen) return;
+  reading_ = true;
+  socket_.async_wait(asio::socket_base::wait_read,
+                     [self = shared_from_this()](const error_code& ec) {
+                       Worker::BusyScope busy(self->worker_);
+                       self->reading_ = false;
+                       self->on_readable(ec);
+                     });
+}
+
+void Connection::on_readable(const error_code& ec) {
+  if (state_ != State::kOpen) return;
+  if (ec) {
+    close("Read error", false);
+    return;
+  }
+  char* buf = worker_.scratch();
+  for (std::size_t i = 0; i < kMaxReadsPerTurn && state_ == State::kOpen; ++i) {
+    error_code rec;
+    std::size_t n = socket_.read_some(asio::buffer(buf, Worker::kScratchBytes), rec);
+    if (rec == asio::error::would_block || rec == asio::error::try_again) break;
+    if (rec) {
+      close(rec == asio::error::eof ? "Connection closed" : "Read error", false);
+      return;
+    }
+    worker_.counters().bytes_in.add(n);
+    feed(std::string_view(buf, n));
+    if (n < Worker::kScratchBytes) break;  // drained the socket for now
+  }
+  read_next();
+}
+
+void Connection::feed(std::string_view fresh) {
+  if (pending_.empty() && !input_paused_) {
+    // Common case: whole lines straight from the scratch buffer, no copy.
+    std::size_t used = on_input(fresh);
+    if (state_ != State::kOpen) return;
+    if (used < fresh.size()) pending_.append(fresh.substr(used));
+  } else {
+    pending_.append(fresh);
+    if (!input_paused_) {
+      std::size_t used = on_input(pending_);
+      if (state_ != State::kOpen) return;
+      pending_.erase(0, used);
+    }
+  }
+  if (pending_.size() > recvq_limit_) on_recvq_exceeded();
+  if (pending_.empty() && pending_.capacity() > 0) std::string().swap(pending_);
+}
+
+void Connection::resume_input() {
+  input_paused_ = false;
+  if (state_ != State::kOpen || pending_.empty()) return;
+  std::size_t used = on_input(pending_);
+  if (state_ != State::kOpen) return;
+  pending_.erase(0, used);
+  if (pending_.empty()) std::string().swap(pending_);
+}
+
+void Connection::send(const SharedBuf& buf) {
+  if (state_ == State::kClosed || cut_scheduled_) return;
+  if (!tail_.empty()) {
+    out_bytes_ += tail_.size();
+    outq_.push_back(make_shared_buf(std::move(tail_)));
+    tail_.clear();
+  }
+  out_bytes_ += buf->size();
+  outq_.push_back(buf);
+  worker_.counters().msgs_out.add();
+  if (queued_bytes() > sendq_limit_ && state_ == State::kOpen) {
+    cut_scheduled_ = true;
+    worker_.schedule_cut(*this);
+    return;
+  }
+  if (!flush_scheduled_) {
+    flush_scheduled_ = true;
+    worker_.schedule_flush(*this);
+  }
+}
+
+void Connection::send_copy(std::string_view bytes) {
+  if (state_ == State::kClosed || cut_scheduled_) return;
+  tail_.append(bytes);
+  worker_.counters().msgs_out.add();
+  if (queued_bytes() > sendq_limit_ && state_ == State::kOpen) {
+    cut_scheduled_ = true;
+    worker_.schedule_cut(*this);
+    return;
+  }
+  if (!flush_scheduled_) {
+    flush_scheduled_ = true;
+    worker_.schedule_flush(*this);
+  }
+}
+
+void Connection::send_any(const SharedBuf& buf) {
+  if (worker_.is_current()) {
+    send(buf);
+  } else {
+    std::vector<ConnectionPtr> one{shared_from_this()};
+    worker_.deliver(buf, std::move(one));
+  }
+}
+
+void Connection::discard_output() noexcept {
+  // Keep a partly written buffer so the peer never sees half a line followed
+  // by another line.
+  while (outq_.size() > (front_off_ > 0 ? 1u : 0u)) {
+    out_bytes_ -= outq_.back()->size();
+    outq_.pop_back();
+  }
+  tail_.clear();
+  cut_scheduled_ = false;
+}
+
+void Connection::flush() {
+  flush_scheduled_ = false;
+  if (state_ == State::kClosed) return;
+  if (!tail_.empty()) {
+    out_bytes_ += tail_.size();
+    outq_.push_back(make_shared_buf(std::move(tail_)));
+    tail_.clear();
+  }
+  if (waiting_writable_) return;  // the pending wait will flush
+  std::size_t written_this_turn = 0;
+  while (!outq_.empty()) {
+    std::array<asio::const_buffer, kMaxGather> bufs;
+    std::size_t n = 0;
+    for (auto it = outq_.begin(); it != outq_.end() && n < kMaxGather; ++it, ++n) {
+      const std::string& s = **it;
+      std::size_t off = (n == 0) ? front_off_ : 0;
+      bufs[n] = asio::buffer(s.data() + off, s.size() - off);
+    }
+    error_code ec;
+    std::size_t wrote =
+        socket_.write_some(std::span<const asio::const_buffer>(bufs.data(), n), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      wait_writable();
+      return;
+    }
+    if (ec) {
+      discard_output();
+      outq_.clear();
+      out_bytes_ = 0;
+      front_off_ = 0;
+      if (state_ == State::kOpen) close("Write error", false);
+      else finish_close();
+      return;
+    }
+    worker_.counters().bytes_out.add(wrote);
+    out_bytes_ -= wrote;
+    written_this_turn += wrote;
+    while (wrote > 0) {
+      std::size_t left = outq_.front()->size() - front_off_;
+      if (wrote >= left) {
+        wrote -= left;
+        front_off_ = 0;
+        outq_.pop_front();
+      } else {
+        front_off_ += wrote;
+        wrote = 0;
+      }
+    }
+    if (!outq_.empty() && written_this_turn >= kMaxWriteBytesPerTurn) {
+      wait_writable();  // let other connections have the loop
+      return;
+    }
+  }
+  if (state_ == State::kClosing) finish_close();
+}
+
+void Connection::wait_writable() {
+  waiting_writable_ = true;
+  socket_.async_wait(asio::socket_base::wait_write,
+                     [self = shared_from_this()](const error_code& ec) {
+                       Worker::BusyScope busy(self->worker_);
+                       self->waiting_writable_ = false;
+                       if (ec) {
+                         if (self->state_ != State::kClosed) {
+                           if (self->state_ == State::kOpen) self->close("Write error", false);
+                           else self->finish_close();
+                         }
+                         return;
+                       }
+                       self->flush();
+                     });
+}
+
+void Connection::close(std::string_view reason, bool flush_output,
+                       std::chrono::milliseconds linger) {
+  if (state_ != State::kOpen) return;
+  state_ = State::kClosing;
+  input_paused_ = true;
+  on_closed(reason);
+  if (flush_output && (!outq_.empty() || !tail_.empty())) {
+    close_deadline_ = Clock::now() + linger;
+    flush();
+  } else {
+    finish_close();
+  }
+}
+
+void Connection::finish_close() {
+  if (state_ == State::kClosed) return;
+  state_ = State::kClosed;
+  outq_.clear();
+  tail_.clear();
+  out_bytes_ = 0;
+  std::string().swap(pending_);
+  error_code ec;
+  socket_.shutdown(asio::socket_base::shutdown_both, ec);
+  socket_.close(ec);
+  if (attached_) {
+    attached_ = false;
+    worker_.detach(*this);
+  }
+}
+
+void Connection::tick(Clock::time_point now) {
+  if (state_ == State::kClosing) {
+    if (now >= close_deadline_) finish_close();
+    return;
+  }
+  if (state_ == State::kOpen) on_tick(now);
+}
+
+}  // namespace lobbyd::net

@@ -1,0 +1,111 @@
+#pragma once
+// A TCP connection owned by one worker. It moves bytes and knows no protocol:
+// a subclass (core::Session) receives the input and decides what it means.
+//
+// Input:  socket -> worker scratch buffer -> on_input() consumes whole lines;
+//         an incomplete tail (or lines held back by the flood throttle) is
+//         kept in pending_, bounded by the recvq limit.
+// Output: send() appends shared immutable buffers to a byte-counted queue;
+//         the queue is written at the end of the loop turn with one gather
+//         write (non-blocking; only what the kernel refuses waits for
+//         writability). Past the sendq limit the connection is cut at a safe
+//         point, never from inside send().
+//
+//   outq_:  [ buf0 (front_off_ bytes already written) ][ buf1 ][ buf2 ] + tail_
+//   tail_:  replies for this connection alone, batched into one buffer.
+#include <boost/asio/ip/tcp.hpp>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "net/shared_buffer.h"
+#include "net/worker.h"
+
+namespace lobbyd::net {
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(Worker& w, boost::asio::ip::tcp::socket socket);
+  virtual ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  Worker& worker() const noexcept { return worker_; }
+  const std::string& remote_ip() const noexcept { return remote_ip_; }
+  bool open() const noexcept { return state_ == State::kOpen; }
+
+  // Loop thread: attach to the worker and start reading.
+  void start();
+
+  // Loop thread: queue output. Cheap; never closes or blocks.
+  void send(const SharedBuf& buf);
+  void send_copy(std::string_view bytes);  // a reply for this connection only
+  // Any thread: routes through the owning worker when called elsewhere.
+  void send_any(const SharedBuf& buf);
+
+  std::size_t queued_bytes() const noexcept { return out_bytes_ + tail_.size(); }
+  void set_limits(std::size_t sendq_bytes, std::size_t recvq_bytes) noexcept {
+    sendq_limit_ = sendq_bytes;
+    recvq_limit_ = recvq_bytes;
+  }
+
+  // Loop thread. Starts closing: on_closed() runs exactly once, then queued
+  // output is written for at most `linger` before the socket closes.
+  void close(std::string_view reason, bool flush = true,
+             std::chrono::milliseconds linger = std::chrono::seconds(2));
+  // Drops queued output that has not started to go out (sendq cut).
+  void discard_output() noexcept;
+
+  // Flood throttle: while paused, input is buffered (up to recvq) but not
+  // handed to on_input().
+  void pause_input() noexcept { input_paused_ = true; }
+  void resume_input();
+
+  // Called by the worker (loop thread).
+  void flush();
+  void tick(Clock::time_point now);
+
+ protected:
+  // All unconsumed input; returns how many bytes were consumed.
+  virtual std::size_t on_input(std::string_view data) = 0;
+  virtual void on_closed(std::string_view reason) = 0;
+  virtual void on_tick(Clock::time_point now) {}
+  virtual void on_sendq_exceeded() = 0;
+  virtual void on_recvq_exceeded() = 0;
+
+ private:
+  friend class Worker;
+  enum class State : std::uint8_t { kOpen, kClosing, kClosed };
+
+  void read_next();
+  void on_readable(const boost::system::error_code& ec);
+  void feed(std::string_view fresh);
+  void wait_writable();
+  void finish_close();
+
+  Worker& worker_;
+  boost::asio::ip::tcp::socket socket_;
+  std::string remote_ip_;
+  std::list<ConnectionPtr>::iterator self_it_;
+
+  std::string pending_;   // unconsumed input
+  std::deque<SharedBuf> outq_;
+  std::string tail_;
+  std::size_t out_bytes_ = 0;   // bytes in outq_ not yet written
+  std::size_t front_off_ = 0;   // bytes of outq_.front() already written
+  std::size_t sendq_limit_ = 1 << 20;
+  std::size_t recvq_limit_ = 16 << 10;
+  Clock::time_point close_deadline_{};
+
+  State state_ = State::kOpen;
+  bool attached_ = false;
+  bool reading_ = false;
+  bool waiting_writable_ = false;
+  bool input_paused_ = false;
+  bool flush_scheduled_ = false;
+  bool cut_scheduled_ = false;
+};
+
+}  // namespace lobbyd::net

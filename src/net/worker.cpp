@@ -1,0 +1,167 @@
+#include "net/worker.h"
+
+#include <algorithm>
+
+#include "net/connection.h"
+
+namespace lobbyd::net {
+
+namespace {
+thread_local Worker* tl_current = nullptr;
+constexpr auto kTickPeriod = std::chrono::seconds(1);
+}  // namespace
+
+Worker::Worker(unsigned index)
+    : index_(index),
+      guard_(boost::asio::make_work_guard(io_)),
+      scratch_(new char[kScratchBytes]) {}
+
+Worker::~Worker() {
+  stop();
+  join();
+}
+
+Worker* Worker::current() noexcept { return tl_current; }
+
+void Worker::start() {
+  thread_ = std::thread([this] {
+    tl_current = this;
+    arm_tick();
+    io_.run();
+    tl_current = nullptr;
+  });
+}
+
+void Worker::stop() {
+  guard_.reset();
+  io_.stop();
+}
+
+void Worker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::deliver(SharedBuf msg, std::vector<ConnectionPtr>&& targets) {
+  bool wake = false;
+  {
+    std::lock_guard lock(inbox_mu_);
+    inbox_.push_back(Batch{std::move(msg), std::move(targets)});
+    if (!drain_posted_) drain_posted_ = wake = true;
+  }
+  if (wake) post([this] { drain_inbox(); });
+}
+
+void Worker::drain_inbox() {
+  BusyScope busy(*this);
+  {
+    std::lock_guard lock(inbox_mu_);
+    draining_.swap(inbox_);
+    drain_posted_ = false;
+  }
+  for (Batch& b : draining_)
+    for (ConnectionPtr& c : b.targets) c->send(b.msg);
+  draining_.clear();
+  run_flushes();  // write now rather than in a later handler
+}
+
+void Worker::schedule_flush(Connection& c) {
+  flushes_.push_back(c.shared_from_this());
+  if (!flush_posted_) {
+    flush_posted_ = true;
+    post([this] {
+      BusyScope busy(*this);
+      run_flushes();
+    });
+  }
+}
+
+void Worker::schedule_cut(Connection& c) {
+  cuts_.push_back(c.shared_from_this());
+  if (!flush_posted_) {
+    flush_posted_ = true;
+    post([this] {
+      BusyScope busy(*this);
+      run_flushes();
+    });
+  }
+}
+
+void Worker::run_flushes() {
+  flush_posted_ = false;
+  // Cuts first: a cut connection's queue is dropped, not written.
+  while (!cuts_.empty()) {
+    std::vector<ConnectionPtr> cuts;
+    cuts.swap(cuts_);
+    for (auto& c : cuts) {
+      if (!c->cut_scheduled_) continue;
+      c->cut_scheduled_ = false;
+      c->on_sendq_exceeded();
+    }
+  }
+  // Flushing may schedule more (a closing connection's last line); loop.
+  while (!flushes_.empty()) {
+    std::vector<ConnectionPtr> batch;
+    batch.swap(flushes_);
+    for (auto& c : batch)
+      if (c->flush_scheduled_) c->flush();
+  }
+}
+
+void Worker::schedule_resume(Connection& c, Clock::time_point when) {
+  resumes_.push_back(Resume{when, c.shared_from_this()});
+  arm_resume_timer();
+}
+
+void Worker::arm_resume_timer() {
+  if (resumes_.empty()) return;
+  auto earliest = std::min_element(resumes_.begin(), resumes_.end(),
+                                   [](const Resume& a, const Resume& b) { return a.when < b.when; })
+                      ->when;
+  if (resume_armed_ && resume_timer_.expiry() <= earliest) return;
+  resume_armed_ = true;
+  resume_timer_.expires_at(earliest);
+  resume_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;  // re-armed earlier, or stopping
+    BusyScope busy(*this);
+    resume_armed_ = false;
+    auto now = Clock::now();
+    std::vector<ConnectionPtr> due;
+    auto it = std::partition(resumes_.begin(), resumes_.end(),
+                             [now](const Resume& r) { return r.when > now; });
+    for (auto i = it; i != resumes_.end(); ++i) due.push_back(std::move(i->conn));
+    resumes_.erase(it, resumes_.end());
+    for (auto& c : due)
+      if (c->open()) c->resume_input();
+    run_flushes();
+    arm_resume_timer();
+  });
+}
+
+void Worker::attach(const ConnectionPtr& c) {
+  conns_.push_front(c);
+  c->self_it_ = conns_.begin();
+  counters_.connections.add();
+  counters_.accepted.add();
+}
+
+void Worker::detach(Connection& c) {
+  counters_.connections.sub();
+  ConnectionPtr keep = *c.self_it_;  // the erase must not destroy c under our feet
+  conns_.erase(c.self_it_);
+  post([keep = std::move(keep)] {});  // release on a later turn
+}
+
+void Worker::arm_tick() {
+  tick_timer_.expires_after(kTickPeriod);
+  tick_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    BusyScope busy(*this);
+    auto now = Clock::now();
+    for_each_connection([now](Connection& c) { c.tick(now); });
+    if (on_tick) on_tick(now);
+    run_flushes();
+    arm_tick();
+  });
+}
+
+}  // namespace lobbyd::net

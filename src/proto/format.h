@@ -1,0 +1,51 @@
+#pragma once
+// Builds outgoing IRC lines into a caller-owned string (reuse it to avoid
+// allocation). finish() enforces the 512-byte limit (510 + CRLF), cutting the
+// trailing parameter on a UTF-8 character boundary.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace lobbyd::proto {
+
+class LineBuilder {
+ public:
+  explicit LineBuilder(std::string& out) noexcept : out_(out) { out_.clear(); }
+
+  LineBuilder& tags(std::string_view t) {  // raw "k=v;k2", without '@'
+    if (!t.empty()) out_.append("@").append(t).append(" ");
+    tags_end_ = out_.size();
+    return *this;
+  }
+  LineBuilder& source(std::string_view s) {
+    if (!s.empty()) out_.append(":").append(s).append(" ");
+    return *this;
+  }
+  LineBuilder& command(std::string_view c) {
+    out_.append(c);
+    return *this;
+  }
+  LineBuilder& numeric(int code);
+  // A middle parameter; the caller guarantees no spaces and no leading ':'.
+  LineBuilder& param(std::string_view p) {
+    out_.append(" ").append(p.empty() ? std::string_view{"*"} : p);
+    return *this;
+  }
+  LineBuilder& param(std::uint64_t n);
+  // The last parameter, always sent with ':' so it may contain spaces.
+  LineBuilder& trailing(std::string_view t) {
+    out_.append(" :").append(t);
+    return *this;
+  }
+  // Appends CRLF after cutting the line to the protocol limit.
+  std::string& finish();
+
+ private:
+  std::string& out_;
+  std::size_t tags_end_ = 0;
+};
+
+// Cuts s to at most n bytes without splitting a UTF-8 sequence.
+std::string_view utf8_prefix(std::string_view s, std::size_t n) noexcept;
+
+}  // namespace lobbyd::proto
