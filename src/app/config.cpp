@@ -5,53 +5,23 @@
 #include <thread>
 #include <toml++/toml.h>
 
+#include "core/settings_table.h"
 #include "proto/casemap.h"
+#include <charconv>
 
 namespace lobbyd::app {
 
 namespace {
 
-template <class T>
-void read_uint(const toml::table& t, std::string_view key, T& out, std::uint64_t min, std::uint64_t max) {
-  auto node = t[key];
-  if (!node) return;
-  auto v = node.value<std::int64_t>();
-  if (!v || *v < static_cast<std::int64_t>(min) || static_cast<std::uint64_t>(*v) > max)
-    throw ConfigError(fmt::format("{}: expected an integer in [{}, {}]", key, min, max));
-  out = static_cast<T>(*v);
+// A TOML scalar in the text form set_setting() parses.
+bool scalar_text(const toml::node& n, std::string& out) {
+  if (auto v = n.value_exact<std::string>()) out = *v;
+  else if (auto i = n.value_exact<std::int64_t>()) out = std::to_string(*i);
+  else if (auto d = n.value_exact<double>()) out = fmt::format("{}", *d);
+  else if (auto b = n.value_exact<bool>()) out = *b ? "true" : "false";
+  else return false;
+  return true;
 }
-
-void read_string(const toml::table& t, std::string_view key, std::string& out) {
-  auto node = t[key];
-  if (!node) return;
-  auto v = node.value<std::string>();
-  if (!v) throw ConfigError(fmt::format("{}: expected a string", key));
-  out = *v;
-}
-
-void read_bool(const toml::table& t, std::string_view key, bool& out) {
-  auto node = t[key];
-  if (!node) return;
-  auto v = node.value<bool>();
-  if (!v) throw ConfigError(fmt::format("{}: expected true or false", key));
-  out = *v;
-}
-
-void read_double(const toml::table& t, std::string_view key, double& out, double min, double max) {
-  auto node = t[key];
-  if (!node) return;
-  auto v = node.value<double>();
-  if (!v || *v < min || *v > max)
-    throw ConfigError(fmt::format("{}: expected a number in [{}, {}]", key, min, max));
-  out = *v;
-}
-
-constexpr std::string_view kKnownKeys[] = {
-    "server_name", "network", "motd", "stats_interval_s", "ping_interval_s", "client_timeout_s",
-    "registration_timeout_s", "max_clients", "max_clients_per_ip", "max_line_bytes", "flood_rate",
-    "flood_burst", "recvq_bytes", "sendq_bytes", "allow_create_lobbies", "created_lobby_capacity",
-    "max_lobbies_per_client", "nick_len", "lobby_name_len", "topic_len", "away_len", "listen",
-    "threads", "log_level", "lobby"};
 
 }  // namespace
 
@@ -63,36 +33,25 @@ void apply_toml(const std::string& path, AppConfig& cfg) {
     throw ConfigError(fmt::format("{}:{}:{}: {}", path, e.source().begin.line,
                                   e.source().begin.column, e.description()));
   }
-  for (auto& [k, v] : t) {
-    bool known = false;
-    for (auto kk : kKnownKeys) known |= (k.str() == kk);
-    if (!known) throw ConfigError(fmt::format("{}: unknown setting '{}'", path, k.str()));
-  }
   auto& s = cfg.settings;
-  constexpr std::uint64_t kMax32 = 0xFFFFFFFFu;
-  read_string(t, "server_name", s.server_name);
-  read_string(t, "network", s.network);
-  read_string(t, "motd", s.motd);
-  read_uint(t, "stats_interval_s", s.stats_interval_s, 0, kMax32);
-  read_uint(t, "ping_interval_s", s.ping_interval_s, 1, kMax32);
-  read_uint(t, "client_timeout_s", s.client_timeout_s, 1, kMax32);
-  read_uint(t, "registration_timeout_s", s.registration_timeout_s, 1, kMax32);
-  read_uint(t, "max_clients", s.max_clients, 1, kMax32);
-  read_uint(t, "max_clients_per_ip", s.max_clients_per_ip, 0, kMax32);
-  read_uint(t, "max_line_bytes", s.max_line_bytes, 64, 8192);
-  read_double(t, "flood_rate", s.flood_rate, 0.01, 1e9);
-  read_uint(t, "flood_burst", s.flood_burst, 1, kMax32);
-  read_uint(t, "recvq_bytes", s.recvq_bytes, 512, 1u << 30);
-  read_uint(t, "sendq_bytes", s.sendq_bytes, 512, 1u << 30);
-  read_bool(t, "allow_create_lobbies", s.allow_create_lobbies);
-  read_uint(t, "created_lobby_capacity", s.created_lobby_capacity, 1, kMax32);
-  read_uint(t, "max_lobbies_per_client", s.max_lobbies_per_client, 1, 10000);
-  read_uint(t, "nick_len", s.nick_len, 1, 64);
-  read_uint(t, "lobby_name_len", s.lobby_name_len, 2, 200);
-  read_uint(t, "topic_len", s.topic_len, 1, 400);
-  read_uint(t, "away_len", s.away_len, 1, 400);
-  read_uint(t, "threads", cfg.threads, 0, 1024);
-  read_string(t, "log_level", cfg.log_level);
+  for (auto& [k, node] : t) {
+    std::string_view key = k.str();
+    if (key == "listen" || key == "lobby") continue;  // below
+    std::string text;
+    if (!scalar_text(node, text))
+      throw ConfigError(fmt::format("{}: {}: expected a single value", path, key));
+    if (key == "threads") {
+      unsigned n = 0;
+      auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+      if (ec != std::errc() || p != text.data() + text.size() || n > 1024)
+        throw ConfigError(fmt::format("{}: threads: expected an integer in [0, 1024]", path));
+      cfg.threads = n;
+    } else if (key == "log_level") {
+      cfg.log_level = text;
+    } else if (auto err = core::set_setting(s, key, text); !err.empty()) {
+      throw ConfigError(fmt::format("{}: {}", path, err));
+    }
+  }
   if (auto l = t["listen"]) {
     auto* arr = l.as_array();
     if (!arr) throw ConfigError("listen: expected an array of \"host:port\" strings");
@@ -111,16 +70,18 @@ void apply_toml(const std::string& path, AppConfig& cfg) {
       auto* lt = e.as_table();
       if (!lt) throw ConfigError("lobby: expected [[lobby]] tables");
       core::LobbyConfig lc;
-      read_string(*lt, "name", lc.name);
-      read_string(*lt, "topic", lc.topic);
-      read_uint(*lt, "capacity", lc.capacity, 1, kMax32);
+      lc.name = (*lt)["name"].value_or(std::string{});
+      lc.topic = (*lt)["topic"].value_or(std::string{});
+      auto cap = (*lt)["capacity"].value_or<std::int64_t>(lc.capacity);
+      if (cap < 1 || cap > 0xFFFFFFFFll)
+        throw ConfigError(fmt::format("lobby {}: capacity must be at least 1", lc.name));
+      lc.capacity = static_cast<std::uint32_t>(cap);
       if (!proto::valid_lobby_name(lc.name, s.lobby_name_len))
         throw ConfigError(fmt::format("lobby: invalid lobby name '{}' (must start with '#')", lc.name));
       s.lobbies.push_back(std::move(lc));
     }
   }
-  if (s.client_timeout_s <= s.ping_interval_s)
-    throw ConfigError("client_timeout_s must be greater than ping_interval_s");
+  if (auto err = core::check_settings(s); !err.empty()) throw ConfigError(err);
 }
 
 bool load_config(int argc, char** argv, AppConfig& cfg, int& exit_code) {
