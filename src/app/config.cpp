@@ -48,6 +48,8 @@ void apply_toml(const std::string& path, AppConfig& cfg) {
       cfg.threads = n;
     } else if (key == "log_level") {
       cfg.log_level = text;
+    } else if (key == "db") {
+      cfg.db = text;
     } else if (auto err = core::set_setting(s, key, text); !err.empty()) {
       throw ConfigError(fmt::format("{}: {}", path, err));
     }
@@ -92,7 +94,7 @@ bool load_config(int argc, char** argv, AppConfig& cfg, int& exit_code) {
   std::string config_path;
   std::vector<std::string> listen;
   unsigned threads = 0;
-  std::string log_level, port_file;
+  std::string log_level, port_file, db;
   app.add_option("-c,--config", config_path, "TOML configuration file")->check(CLI::ExistingFile);
   app.add_option("-l,--listen", listen,
                  "Listen on HOST:PORT (repeatable; default 127.0.0.1:6667; port 0 picks a free one)");
@@ -102,6 +104,9 @@ bool load_config(int argc, char** argv, AppConfig& cfg, int& exit_code) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
   app.add_option("--port-file", port_file,
                  "Write the bound HOST:PORT of each listener to this file (for tests and scripts)");
+  app.add_option("--db", db,
+                 "Database URL: sqlite:PATH (default sqlite:lobbyd.db) or "
+                 "mysql://user:password@host:port/dbname (MariaDB/MySQL)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -113,6 +118,7 @@ bool load_config(int argc, char** argv, AppConfig& cfg, int& exit_code) {
   if (threads) cfg.threads = threads;
   if (!log_level.empty()) cfg.log_level = log_level;
   if (!port_file.empty()) cfg.port_file = port_file;
+  if (!db.empty()) cfg.db = db;
   if (cfg.threads == 0) cfg.threads = std::max(1u, std::thread::hardware_concurrency());
   return true;
 }

@@ -19,6 +19,7 @@ struct AppConfig {
   unsigned threads = 0;  // 0: one per hardware core
   std::string log_level = "info";
   std::string port_file;  // if set, bound endpoints are written here
+  std::string db = "sqlite:lobbyd.db";  // see store/db_url.h
 };
 
 // Parses argv. Returns false if the program should exit with `exit_code`

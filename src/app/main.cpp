@@ -2,6 +2,8 @@
 // listeners, and shuts down gracefully on SIGINT/SIGTERM.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <fmt/format.h>
 #include <csignal>
 #include <fstream>
 #include <memory>
@@ -9,9 +11,11 @@
 #include <vector>
 
 #include "app/config.h"
+#include "core/control_plane.h"
 #include "core/server.h"
 #include "net/listener.h"
 #include "net/worker.h"
+#include "store/store.h"
 
 using namespace lobbyd;
 
@@ -36,6 +40,36 @@ int main(int argc, char** argv) {
   auto settings = std::make_shared<const core::Settings>(cfg.settings);
   core::Server server(settings, worker_ptrs);
   server.load_lobbies(cfg.settings.lobbies);
+
+  // The database: its configuration is applied before clients are accepted.
+  store::DbUrl db_url;
+  if (auto err = store::parse_db_url(cfg.db, db_url); !err.empty()) {
+    spdlog::error("--db: {}", err);
+    return 2;
+  }
+  boost::asio::io_context main_io;
+  std::function<void(std::chrono::seconds)> begin_shutdown;  // set below
+  std::unique_ptr<store::Store> store;
+  core::ControlPlane control(
+      server, cfg.settings,
+      core::ControlPlane::Hooks{
+          [&](std::chrono::seconds grace) {
+            boost::asio::post(main_io, [&, grace] { begin_shutdown(grace); });
+          },
+          nullptr,
+          [&](std::chrono::milliseconds p) {
+            if (store) store->set_poll_interval(p);
+          }});
+  store = std::make_unique<store::Store>(
+      store::StoreOptions{db_url, std::chrono::milliseconds(cfg.settings.db_poll_ms)}, control);
+  control.set_store(store.get());
+  try {
+    store->start();
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  }
+  spdlog::info("database: {}", db_url.redacted);
 
   std::vector<std::unique_ptr<net::Listener>> listeners;
   std::ofstream port_file;
@@ -63,13 +97,29 @@ int main(int argc, char** argv) {
     std::rename((cfg.port_file + ".tmp").c_str(), cfg.port_file.c_str());  // appears complete
   }
 
-  boost::asio::io_context main_io;
+  bool stopping = false;
+  boost::asio::steady_timer drain_timer(main_io);
+  // Stops accepting; after `drain` (an operator's "shutdown <seconds>",
+  // announced to everyone) closes every connection and exits.
+  begin_shutdown = [&](std::chrono::seconds drain) {
+    if (stopping) return;
+    stopping = true;
+    for (auto& l : listeners) l->stop();
+    auto close_all = [&] {
+      server.shutdown(std::chrono::seconds(3), [&main_io] { main_io.stop(); });
+    };
+    if (drain.count() == 0) return close_all();
+    server.notice_all(fmt::format("Server shutting down in {} seconds", drain.count()));
+    drain_timer.expires_after(drain);
+    drain_timer.async_wait([close_all](const boost::system::error_code& ec) {
+      if (!ec) close_all();
+    });
+  };
   boost::asio::signal_set signals(main_io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     spdlog::info("signal {}: shutting down", sig);
-    for (auto& l : listeners) l->stop();
-    server.shutdown(std::chrono::seconds(3), [&main_io] { main_io.stop(); });
+    begin_shutdown(std::chrono::seconds(3));
     // A second signal exits at once.
     signals.async_wait([&](const boost::system::error_code& e, int) {
       if (!e) main_io.stop();
@@ -86,6 +136,7 @@ int main(int argc, char** argv) {
 
   for (auto& w : workers) w->stop();
   for (auto& w : workers) w->join();
+  store->stop();  // writes what is still queued (applied markers) if it can
   spdlog::info("lobbyd stopped");
   return 0;
 }

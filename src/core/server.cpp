@@ -5,6 +5,8 @@
 #include <spdlog/spdlog.h>
 
 #include "core/session.h"
+#include "proto/format.h"
+#include "proto/numerics.h"
 
 namespace lobbyd::core {
 
@@ -40,9 +42,15 @@ void Server::accept(net::Worker& w, asio::ip::tcp::socket socket) {
   if (ec) return;  // already gone
   std::string ip = ep.address().to_string();
 
+  std::string refusal_text;
   const char* refusal = nullptr;
+  auto now_unix = std::chrono::duration_cast<std::chrono::seconds>(
+                      std::chrono::system_clock::now().time_since_epoch()).count();
   if (shutting_down()) {
     refusal = "Server shutting down";
+  } else if (const Ban* b = bans()->match_ip(ip, now_unix)) {
+    refusal_text = "Banned: " + b->reason;
+    refusal = refusal_text.c_str();
   } else if (clients_.fetch_add(1, std::memory_order_relaxed) >= s.max_clients) {
     clients_.fetch_sub(1, std::memory_order_relaxed);
     refusal = "Server full";
@@ -153,6 +161,87 @@ std::vector<std::string> Server::stats_lines() const {
                             total.connections, total.msgs_in, total.msgs_out, total.bytes_in,
                             total.bytes_out, nicks_.size(), lobbies_.size(), uptime));
   return out;
+}
+
+net::SharedBuf Server::server_line(std::string_view verb, std::string_view target,
+                                   std::string_view text) const {
+  std::string l;
+  proto::LineBuilder b(l);
+  b.source(settings_.get()->server_name).command(verb).param(target).trailing(text);
+  return net::make_shared_buf(std::move(b.finish()));
+}
+
+void Server::set_bans(BanListPtr bans) {
+  std::atomic_store(&bans_, bans);
+  if (bans->empty()) return;
+  for (net::Worker* w : workers_) {
+    w->post([w, bans] {
+      net::Worker::BusyScope busy(*w);
+      auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                     std::chrono::system_clock::now().time_since_epoch()).count();
+      w->for_each_connection([&](net::Connection& c) {
+        auto& s = static_cast<Session&>(c);
+        if (!s.open() || !s.registered()) return;
+        Session::Info i = s.info();
+        if (const Ban* b = bans->match(i.nick, i.user, i.host, now)) s.ban(b->reason);
+      });
+      w->flush_now();
+    });
+  }
+}
+
+LobbyPtr Server::ensure_lobby(const std::string& name, const std::string& topic,
+                              std::uint32_t capacity) {
+  if (LobbyPtr l = lobbies_.find(name)) return l;
+  return lobbies_.insert(std::make_shared<Lobby>(name, topic, capacity, true));
+}
+
+void Server::close_lobby(const LobbyPtr& lobby, std::string_view reason) {
+  lobbies_.erase_if_same(lobby);
+  auto members = lobby->close();
+  if (members.empty()) return;
+  std::vector<SessionPtr> targets;
+  for (auto& m : members) targets.push_back(m.session);
+  deliver(server_line("NOTICE", lobby->name(), reason), targets);
+  for (auto& m : members) {
+    Session::Info i = m.session->info();
+    std::string l;
+    proto::LineBuilder b(l);
+    b.source(i.nick + "!" + i.user + "@" + i.host).command("PART").param(lobby->name()).trailing(reason);
+    auto part = net::make_shared_buf(std::move(b.finish()));
+    // The member's own worker drops the lobby from its list and tells it.
+    m.session->worker().post([s = m.session, lobby, part] {
+      net::Worker::BusyScope busy(s->worker());
+      s->send(part);
+      s->remove_lobby(lobby.get());
+      s->worker().flush_now();
+    });
+  }
+}
+
+void Server::notice_all(std::string_view text) {
+  auto msg = server_line("NOTICE", "*", text);
+  for (net::Worker* w : workers_) {
+    w->post([w, msg] {
+      net::Worker::BusyScope busy(*w);
+      w->for_each_connection([&](net::Connection& c) {
+        auto& s = static_cast<Session&>(c);
+        if (s.open() && s.registered()) s.send(msg);
+      });
+      w->flush_now();
+    });
+  }
+}
+
+bool Server::kill(std::string_view nick, std::string_view reason) {
+  SessionPtr s = nicks_.find(nick);
+  if (!s) return false;
+  s->worker().post([s, r = std::string(reason)] {
+    net::Worker::BusyScope busy(s->worker());
+    s->disconnect(r);
+    s->worker().flush_now();
+  });
+  return true;
 }
 
 }  // namespace lobbyd::core

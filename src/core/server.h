@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/ban_list.h"
 #include "core/registry.h"
 #include "core/settings.h"
 #include "net/worker.h"
@@ -53,6 +54,21 @@ class Server {
   // Lines for STATS and the periodic log line, one per worker plus a total.
   std::vector<std::string> stats_lines() const;
 
+  // --- Operator actions (any thread; they post to the workers). ---
+  BanListPtr bans() const { return std::atomic_load(&bans_); }
+  // Installs a new ban list and disconnects connected clients it matches.
+  void set_bans(BanListPtr bans);
+  // Finds or creates a persistent lobby (database-managed lobbies).
+  LobbyPtr ensure_lobby(const std::string& name, const std::string& topic, std::uint32_t capacity);
+  // Closes a lobby: its members get a NOTICE with the reason and a PART.
+  void close_lobby(const LobbyPtr& lobby, std::string_view reason);
+  // Sends "NOTICE * :text" from the server to every registered client.
+  void notice_all(std::string_view text);
+  // Disconnects a user; false if no such nick.
+  bool kill(std::string_view nick, std::string_view reason);
+  // A server-sourced line, formatted once: ":server VERB target :text".
+  net::SharedBuf server_line(std::string_view verb, std::string_view target, std::string_view text) const;
+
  private:
   void on_worker_tick(net::Worker& w, net::Clock::time_point now);
 
@@ -67,6 +83,7 @@ class Server {
   std::mutex ip_mu_;
   std::unordered_map<std::string, std::uint32_t> per_ip_;
 
+  BanListPtr bans_ = std::make_shared<const BanList>();
   std::atomic<bool> shutting_down_{false};
   std::chrono::steady_clock::time_point shutdown_deadline_{};
   std::function<void()> on_drained_;

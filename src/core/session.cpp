@@ -68,6 +68,10 @@ void Session::mark_spoke() { idle_since_ = unix_now(); }
 
 void Session::try_complete_registration() {
   if (registered_ || cap_negotiating || nick_.empty() || user_.empty()) return;
+  if (const Ban* b = server_.bans()->match(nick_, user_, remote_ip(), unix_now())) {
+    ban(b->reason);
+    return;
+  }
   {
     std::lock_guard lock(info_mu_);
     registered_ = true;
@@ -99,6 +103,11 @@ void Session::disconnect(std::string_view reason) {
   b.command("ERROR").trailing(text);
   send_copy(b.finish());
   close(reason, true);
+}
+
+void Session::ban(std::string_view reason) {
+  numeric(proto::num::ERR_YOUREBANNEDCREEP, {}, "You are banned from this server: " + std::string(reason));
+  disconnect("Banned: " + std::string(reason));
 }
 
 std::size_t Session::on_input(std::string_view data) {

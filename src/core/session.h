@@ -58,6 +58,8 @@ class Session final : public net::Connection {
   void numeric_no_trailing(int code, std::initializer_list<std::string_view> params);
   // Sends "ERROR :Closing Link: host (reason)" and closes after flushing.
   void disconnect(std::string_view reason);
+  // 465 then disconnect with "Banned: reason".
+  void ban(std::string_view reason);
 
   // Lobby membership (owner thread).
   std::vector<LobbyPtr>& lobbies() noexcept { return lobbies_; }

@@ -41,6 +41,10 @@ struct Settings {
   std::uint32_t topic_len = 390;
   std::uint32_t away_len = 200;
 
+  bool allow_guests = true;                 // nick-only players (accounts: games issue)
+  bool profiler_enabled = false;            // the live profiler's switch
+  std::uint32_t db_poll_ms = 250;           // how often the database is checked for changes
+
   std::vector<LobbyConfig> lobbies{{"#lobby", "Welcome to lobbyd", 500}};
 };
 

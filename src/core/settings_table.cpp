@@ -55,6 +55,9 @@ const Entry kEntries[] = {
     {"lobby_name_len", UintField{&Settings::lobby_name_len, 2, 200}},
     {"topic_len", UintField{&Settings::topic_len, 1, 400}},
     {"away_len", UintField{&Settings::away_len, 1, 400}},
+    {"allow_guests", BoolField{&Settings::allow_guests}},
+    {"profiler_enabled", BoolField{&Settings::profiler_enabled}},
+    {"db_poll_ms", UintField{&Settings::db_poll_ms, 10, 60000}},
 };
 
 const Entry* find_entry(std::string_view key) {

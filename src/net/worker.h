@@ -55,6 +55,9 @@ class Worker {
   // Loop thread only: output queued this turn is written once, at the end of
   // the turn (one gather write per connection per wake-up).
   void schedule_flush(Connection& c);
+  // Loop thread only: writes what this turn queued now (handlers that run
+  // outside a read or inbox drain, e.g. operator actions).
+  void flush_now() { run_flushes(); }
   // Loop thread only: close c at a safe point after the current handler
   // (never from inside an append path that may hold a lobby lock).
   void schedule_cut(Connection& c);

@@ -1,0 +1,201 @@
+#include "core/control_plane.h"
+
+#include <charconv>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/settings_table.h"
+#include "proto/casemap.h"
+#include "proto/format.h"
+
+namespace lobbyd::core {
+
+namespace {
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Splits off the first space-separated word.
+std::string_view next_word(std::string_view& s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  auto sp = s.find(' ');
+  std::string_view w = s.substr(0, sp);
+  s = sp == std::string_view::npos ? std::string_view{} : s.substr(sp + 1);
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  return w;
+}
+
+}  // namespace
+
+ControlPlane::ControlPlane(Server& server, Settings base, Hooks hooks)
+    : server_(server), base_(std::move(base)), hooks_(std::move(hooks)) {}
+
+void ControlPlane::report(std::string_view source, std::string_view ref, const std::string& message) {
+  std::string key = fmt::format("{}\x1f{}\x1f{}", source, ref, message);
+  if (!reported_.insert(key).second) return;
+  spdlog::error("database {} '{}': {}", source, ref, message);
+  if (store_)
+    store_->enqueue(store::WriteOp{
+        fmt::format("config_errors {} {}", source, ref),
+        "INSERT INTO config_errors (source, ref, message, created_at) VALUES (:source, :ref, :message, :at)",
+        {{"source", std::string(source)},
+         {"ref", std::string(ref.substr(0, 255))},
+         {"message", message.substr(0, 1000)},
+         {"at", unix_now()}}});
+}
+
+void ControlPlane::on_settings(std::vector<store::SettingRow> rows) {
+  Settings next = base_;
+  std::set<std::string> seen;
+  for (const auto& r : rows) {
+    seen.insert(r.key);
+    std::string err = set_setting(next, r.key, r.value);
+    if (err.empty()) {
+      last_good_[r.key] = r.value;
+      continue;
+    }
+    auto good = last_good_.find(r.key);
+    if (good != last_good_.end()) {
+      set_setting(next, r.key, good->second);
+      err += fmt::format(" (keeping the last good value '{}')", good->second);
+    } else {
+      err += fmt::format(" (keeping '{}')", get_setting(next, r.key));
+    }
+    report("settings", r.key, err);
+  }
+  // A deleted row reverts to the configuration file's value.
+  for (auto it = last_good_.begin(); it != last_good_.end();)
+    it = seen.count(it->first) ? std::next(it) : last_good_.erase(it);
+  if (std::string err = check_settings(next); !err.empty()) {
+    report("settings", "*", err + " (change not applied)");
+    return;
+  }
+  auto current = server_.settings_holder().get();
+  if (hooks_.poll_interval && current->db_poll_ms != next.db_poll_ms)
+    hooks_.poll_interval(std::chrono::milliseconds(next.db_poll_ms));
+  if (next.profiler_enabled != profiler_on_ && hooks_.profiler) {
+    profiler_on_ = next.profiler_enabled;
+    spdlog::info("profiler_enabled = {}: {}", profiler_on_, hooks_.profiler(profiler_on_ ? "on" : "off"));
+  }
+  server_.settings_holder().publish(std::make_shared<const Settings>(std::move(next)));
+  spdlog::info("settings: applied {} row(s) from the database", rows.size());
+}
+
+void ControlPlane::on_lobbies(std::vector<store::LobbyRow> rows) {
+  const Settings& s = *server_.settings_holder().get();
+  std::set<std::string> active;
+  for (const auto& r : rows) {
+    if (!proto::valid_lobby_name(r.name, s.lobby_name_len)) {
+      report("lobbies", r.name, "invalid lobby name (must start with '#', no spaces or commas)");
+      continue;
+    }
+    if (r.capacity < 1 || r.capacity > 0xFFFFFFFFll) {
+      report("lobbies", r.name, fmt::format("capacity must be at least 1, got {}", r.capacity));
+      continue;
+    }
+    std::string key = proto::fold(r.name);
+    if (!r.active) {
+      if (LobbyPtr l = server_.lobbies().find(r.name)) {
+        spdlog::info("lobby {} deactivated by the database", l->name());
+        server_.close_lobby(l, "This lobby has been closed");
+      }
+      continue;
+    }
+    active.insert(key);
+    std::string topic(proto::utf8_prefix(r.topic, s.topic_len));
+    LobbyPtr l = server_.ensure_lobby(r.name, topic, static_cast<std::uint32_t>(r.capacity));
+    if (l->topic() != topic)
+      l->set_topic(topic, s.server_name, server_.server_line("TOPIC", l->name(), topic));
+    if (l->capacity() != r.capacity) l->set_capacity(static_cast<std::uint32_t>(r.capacity));
+  }
+  for (const std::string& key : db_lobbies_) {
+    if (active.count(key)) continue;
+    if (LobbyPtr l = server_.lobbies().find(key)) {
+      spdlog::info("lobby {} removed from the database", l->name());
+      server_.close_lobby(l, "This lobby has been closed");
+    }
+  }
+  db_lobbies_ = std::move(active);
+}
+
+void ControlPlane::on_bans(std::vector<store::BanRow> rows) {
+  auto list = std::make_shared<BanList>();
+  for (const auto& r : rows) {
+    Ban b;
+    if (std::string err = BanList::parse(r.mask, b); !err.empty()) {
+      report("bans", fmt::format("{} ({})", r.id, r.mask), err);
+      continue;
+    }
+    b.id = r.id;
+    b.reason = r.reason.empty() ? "Banned" : r.reason;
+    b.expires_at = r.expires_at;
+    list->add(std::move(b));
+  }
+  server_.set_bans(std::move(list));
+}
+
+std::string ControlPlane::on_command(const store::CommandRow& cmd) {
+  std::string verb = proto::fold(cmd.verb);
+  std::string_view args = cmd.args;
+  std::string result;
+  if (verb == "kick") {
+    std::string_view nick = next_word(args);
+    std::string reason = args.empty() ? "Kicked by an operator" : fmt::format("Kicked: {}", args);
+    if (nick.empty())
+      result = "error: usage: kick <nick> [reason]";
+    else
+      result = server_.kill(nick, reason) ? fmt::format("ok: kicked {}", nick)
+                                          : fmt::format("error: no such nick '{}'", nick);
+  } else if (verb == "broadcast") {
+    if (args.empty()) {
+      result = "error: usage: broadcast <text>";
+    } else {
+      server_.notice_all(args);
+      result = "ok";
+    }
+  } else if (verb == "announce") {
+    std::string_view name = next_word(args);
+    LobbyPtr l = name.empty() ? nullptr : server_.lobbies().find(name);
+    if (!l || args.empty())
+      result = l ? "error: usage: announce <#lobby> <text>"
+                 : fmt::format("error: no such lobby '{}'", name);
+    else {
+      l->broadcast(server_.server_line("NOTICE", l->name(), args), nullptr);
+      result = "ok";
+    }
+  } else if (verb == "shutdown") {
+    std::string_view secs = next_word(args);
+    unsigned n = 0;
+    auto [p, ec] = std::from_chars(secs.data(), secs.data() + secs.size(), n);
+    if (secs.empty()) n = 0, ec = std::errc();
+    if (ec != std::errc() || (p != secs.data() + secs.size() && !secs.empty()) || n > 3600)
+      result = "error: usage: shutdown <seconds 0-3600>";
+    else if (!hooks_.shutdown)
+      result = "error: shutdown not available";
+    else {
+      hooks_.shutdown(std::chrono::seconds(n));
+      result = fmt::format("ok: shutting down, {} s to drain", n);
+    }
+  } else if (verb == "profiler") {
+    std::string sub = proto::fold(next_word(args));
+    if (sub != "on" && sub != "off" && sub != "reset")
+      result = "error: usage: profiler on|off|reset";
+    else if (!hooks_.profiler)
+      result = "error: the profiler is not built in";
+    else
+      result = hooks_.profiler(sub);
+  } else {
+    result = fmt::format("error: unknown verb '{}' (kick, broadcast, announce, shutdown, profiler)",
+                         cmd.verb);
+  }
+  if (result.rfind("error", 0) == 0)
+    spdlog::warn("admin command #{} '{} {}': {}", cmd.id, cmd.verb, cmd.args, result);
+  else
+    spdlog::info("admin command #{} '{} {}': {}", cmd.id, cmd.verb, cmd.args, result);
+  return result;
+}
+
+}  // namespace lobbyd::core

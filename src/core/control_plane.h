@@ -1,0 +1,52 @@
+#pragma once
+// Applies what operators write into the database to the running server:
+// settings snapshots, lobbies, bans and admin commands. Runs on the store
+// thread (as its StoreListener) and only publishes snapshots or posts to the
+// workers, so the event loops never wait on it.
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+
+#include "core/server.h"
+#include "store/rows.h"
+#include "store/store.h"
+
+namespace lobbyd::core {
+
+class ControlPlane final : public store::StoreListener {
+ public:
+  struct Hooks {
+    // "shutdown <seconds>": drain and exit.
+    std::function<void(std::chrono::seconds)> shutdown;
+    // "profiler on|off|reset" and the profiler_enabled setting; returns a
+    // result text (empty hook: the profiler is not built in).
+    std::function<std::string(std::string_view verb)> profiler;
+    // The store's poll period (db_poll_ms).
+    std::function<void(std::chrono::milliseconds)> poll_interval;
+  };
+
+  // base: the settings from the config file (what a deleted row reverts to).
+  ControlPlane(Server& server, Settings base, Hooks hooks);
+  void set_store(store::Store* s) { store_ = s; }
+
+  void on_settings(std::vector<store::SettingRow> rows) override;
+  void on_lobbies(std::vector<store::LobbyRow> rows) override;
+  void on_bans(std::vector<store::BanRow> rows) override;
+  std::string on_command(const store::CommandRow& cmd) override;
+
+ private:
+  // Logs a bad row and writes it to config_errors, once per distinct error.
+  void report(std::string_view source, std::string_view ref, const std::string& message);
+
+  Server& server_;
+  const Settings base_;
+  Hooks hooks_;
+  store::Store* store_ = nullptr;
+  std::map<std::string, std::string> last_good_;   // setting key -> last accepted value
+  std::set<std::string> reported_;                 // errors already reported
+  std::set<std::string> db_lobbies_;               // folded names of lobbies the table manages
+  bool profiler_on_ = false;
+};
+
+}  // namespace lobbyd::core

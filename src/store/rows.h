@@ -1,0 +1,43 @@
+#pragma once
+// Rows of the operator's tables as the store reads them. Plain values: the
+// store thread builds them and hands them over; nobody shares them mutably.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace lobbyd::store {
+
+struct SettingRow {
+  std::string key, value;
+};
+
+struct LobbyRow {
+  std::string name, topic, games;
+  std::int64_t capacity = 0;
+  bool active = true;
+};
+
+struct BanRow {
+  std::int64_t id = 0;
+  std::string mask, reason;
+  std::optional<std::int64_t> expires_at;  // unix seconds; none = permanent
+};
+
+struct CommandRow {
+  std::int64_t id = 0;
+  std::string verb, args;
+};
+
+// A write lobbyd makes (applied markers, config errors, later game results),
+// queued so that nothing is lost while the database is away. Named
+// parameters (":name") bound in order of `params`.
+struct WriteOp {
+  using Value = std::variant<std::monostate, std::int64_t, std::string>;  // monostate = NULL
+  std::string what;  // for logs: "admin_commands#12 result"
+  std::string sql;
+  std::vector<std::pair<std::string, Value>> params;
+};
+
+}  // namespace lobbyd::store

@@ -1,0 +1,94 @@
+#include "store/schema.h"
+
+#include <fmt/format.h>
+#include <soci/soci.h>
+#include <spdlog/spdlog.h>
+
+namespace lobbyd::store {
+
+namespace {
+
+std::vector<std::string> triggers(Dialect d) {
+  std::vector<std::string> out;
+  for (const std::string& t : kWatchedTables) {
+    for (auto [suffix, event] : {std::pair{"ai", "INSERT"}, {"au", "UPDATE"}, {"ad", "DELETE"}}) {
+      std::string bump = fmt::format("UPDATE revision SET rev = rev + 1 WHERE name = '{}'", t);
+      if (d == Dialect::kSqlite)
+        out.push_back(fmt::format("CREATE TRIGGER {}_{} AFTER {} ON {} BEGIN {}; END", t, suffix,
+                                  event, t, bump));
+      else
+        out.push_back(fmt::format("CREATE TRIGGER {}_{} AFTER {} ON {} FOR EACH ROW {}", t, suffix,
+                                  event, t, bump));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Migration> migrations(Dialect d) {
+  const bool sqlite = d == Dialect::kSqlite;
+  const std::string id = sqlite ? "id INTEGER PRIMARY KEY AUTOINCREMENT"
+                                : "id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY";
+  const std::string now = sqlite ? "(CAST(strftime('%s','now') AS INTEGER))" : "(UNIX_TIMESTAMP())";
+  const std::string engine = sqlite ? "" : " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
+
+  Migration v1{1, {}};
+  auto& s = v1.statements;
+  s.push_back("CREATE TABLE revision (name VARCHAR(32) NOT NULL PRIMARY KEY, rev BIGINT NOT NULL DEFAULT 0)" + engine);
+  for (const std::string& t : kWatchedTables)
+    s.push_back(fmt::format("INSERT INTO revision (name, rev) VALUES ('{}', 0)", t));
+  s.push_back("CREATE TABLE settings (`key` VARCHAR(64) NOT NULL PRIMARY KEY, value TEXT NOT NULL)" + engine);
+  s.push_back(fmt::format(
+      "CREATE TABLE lobbies ({}, name VARCHAR(64) NOT NULL UNIQUE, topic VARCHAR(400) NOT NULL DEFAULT '', "
+      "capacity INTEGER NOT NULL DEFAULT 500, active INTEGER NOT NULL DEFAULT 1, "
+      "games VARCHAR(255) NOT NULL DEFAULT '', created_at BIGINT NOT NULL DEFAULT {}){}",
+      id, now, engine));
+  s.push_back(fmt::format(
+      "CREATE TABLE bans ({}, mask VARCHAR(255) NOT NULL, reason VARCHAR(400) NOT NULL DEFAULT '', "
+      "expires_at BIGINT NULL, created_at BIGINT NOT NULL DEFAULT {}){}",
+      id, now, engine));
+  s.push_back(fmt::format(
+      "CREATE TABLE admin_commands ({}, verb VARCHAR(32) NOT NULL, args VARCHAR(1000) NOT NULL DEFAULT '', "
+      "created_at BIGINT NOT NULL DEFAULT {}, applied_at BIGINT NULL, result VARCHAR(1000) NULL){}",
+      id, now, engine));
+  s.push_back("CREATE INDEX admin_commands_pending ON admin_commands (applied_at)");
+  s.push_back(fmt::format(
+      "CREATE TABLE config_errors ({}, source VARCHAR(32) NOT NULL, ref VARCHAR(255) NOT NULL, "
+      "message VARCHAR(1000) NOT NULL, created_at BIGINT NOT NULL DEFAULT {}){}",
+      id, now, engine));
+  for (auto& t : triggers(d)) s.push_back(t);
+  return {v1};
+}
+
+int latest_schema_version() { return 1; }
+
+int migrate(soci::session& sql, Dialect d) {
+  sql << "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)";
+  int version = 0;
+  soci::indicator ind = soci::i_null;
+  sql << "SELECT MAX(version) FROM schema_version", soci::into(version, ind);
+  if (ind == soci::i_null) version = 0;
+  int before = version;
+  for (const Migration& m : migrations(d)) {
+    if (m.version <= version) continue;
+    spdlog::info("database: applying schema migration {}", m.version);
+    // SQLite runs DDL in a transaction; MySQL commits each DDL statement,
+    // so a failure there leaves a partial version that the error names.
+    soci::transaction tx(sql);
+    for (const std::string& stmt : m.statements) {
+      try {
+        sql << stmt;
+      } catch (const soci::soci_error& e) {
+        throw std::runtime_error(fmt::format("migration {} failed at \"{}\": {}", m.version,
+                                             stmt.substr(0, 80), e.what()));
+      }
+    }
+    sql << "INSERT INTO schema_version (version) VALUES (:v)", soci::use(m.version);
+    tx.commit();
+    version = m.version;
+  }
+  return before;
+}
+
+}  // namespace lobbyd::store

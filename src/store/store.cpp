@@ -1,0 +1,270 @@
+#include "store/store.h"
+
+#include <fmt/format.h>
+#include <soci/soci.h>
+#include <spdlog/spdlog.h>
+
+#include "store/schema.h"
+
+namespace lobbyd::store {
+
+namespace {
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+constexpr auto kMaxBackoff = std::chrono::milliseconds(5000);
+
+}  // namespace
+
+Store::Store(StoreOptions opts, StoreListener& listener)
+    : opts_(std::move(opts)), listener_(listener), poll_ms_(opts_.poll_interval.count()) {}
+
+Store::~Store() { stop(); }
+
+void Store::connect() {
+  auto s = std::make_unique<soci::session>(opts_.url.backend, opts_.url.connect);
+  if (opts_.url.dialect == Dialect::kSqlite) {
+    // WAL: readers (operators' sqlite3 shells) do not block lobbyd's writes.
+    *s << "PRAGMA journal_mode=WAL";
+    *s << "PRAGMA synchronous=NORMAL";
+    *s << "PRAGMA busy_timeout=5000";
+  }
+  int before = migrate(*s, opts_.url.dialect);
+  if (before != latest_schema_version())
+    spdlog::info("database {}: schema version {} -> {}", opts_.url.redacted, before,
+                 latest_schema_version());
+  sql_ = std::move(s);
+  revs_.clear();  // re-read everything after a (re)connect
+  std::lock_guard lock(mu_);
+  stats_.connected = true;
+}
+
+void Store::start() {
+  try {
+    connect();
+  } catch (const std::exception& e) {
+    if (opts_.url.dialect == Dialect::kSqlite)
+      throw std::runtime_error(fmt::format("database {}: {}", opts_.url.redacted, e.what()));
+    // A network database may come up later: serve with the file
+    // configuration meanwhile and keep trying in the background.
+    spdlog::error("database {} unavailable at start: {} (retrying in the background)",
+                  opts_.url.redacted, e.what());
+    sql_.reset();
+  }
+  if (sql_) poll_once();  // apply the database's configuration before accepting clients
+  thread_ = std::thread([this] { run(); });
+}
+
+void Store::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stop_ && !thread_.joinable()) return;
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Store::enqueue(WriteOp op) {
+  {
+    std::lock_guard lock(mu_);
+    if (writes_.size() >= opts_.write_queue_max) {
+      // Past the bound the oldest write is lost; say so loudly.
+      ++stats_.writes_dropped;
+      spdlog::error("database write queue full ({} writes): dropping the oldest ({}); {} dropped so far",
+                    writes_.size(), writes_.front().what, stats_.writes_dropped);
+      writes_.pop_front();
+    }
+    writes_.push_back(std::move(op));
+    stats_.writes_queued = writes_.size();
+  }
+  cv_.notify_all();
+}
+
+void Store::set_poll_interval(std::chrono::milliseconds p) { poll_ms_.store(p.count()); }
+
+StoreStats Store::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+void Store::wait(std::chrono::milliseconds d) {
+  std::unique_lock lock(mu_);
+  cv_.wait_for(lock, d, [this] { return stop_; });
+}
+
+void Store::run() {
+  auto backoff = std::chrono::milliseconds(250);
+  unsigned failures = 0;
+  while (true) {
+    {
+      std::lock_guard lock(mu_);
+      if (stop_) break;
+    }
+    if (!sql_) {
+      try {
+        connect();
+        spdlog::info("database {}: connected", opts_.url.redacted);
+        {
+          std::lock_guard lock(mu_);
+          ++stats_.reconnects;
+        }
+        backoff = std::chrono::milliseconds(250);
+        failures = 0;
+      } catch (const std::exception& e) {
+        if (failures++ % 10 == 0)
+          spdlog::warn("database {}: cannot connect ({}); retrying in {} ms", opts_.url.redacted,
+                       e.what(), backoff.count());
+        wait(backoff);
+        backoff = std::min(backoff * 2, kMaxBackoff);
+        continue;
+      }
+    }
+    try {
+      flush_writes();
+      poll_once();
+    } catch (const std::exception& e) {
+      spdlog::error("database {}: {} (serving with the last known configuration; reconnecting)",
+                    opts_.url.redacted, e.what());
+      sql_.reset();
+      std::lock_guard lock(mu_);
+      stats_.connected = false;
+      continue;
+    }
+    wait(std::chrono::milliseconds(poll_ms_.load()));
+  }
+  // Last chance for queued writes (applied markers, results) before exit.
+  if (sql_) {
+    try {
+      flush_writes();
+    } catch (const std::exception& e) {
+      spdlog::error("database: {} writes not written at exit: {}", stats().writes_queued, e.what());
+    }
+  }
+}
+
+void Store::flush_writes() {
+  while (true) {
+    WriteOp op;
+    {
+      std::lock_guard lock(mu_);
+      if (writes_.empty()) return;
+      op = writes_.front();  // copied: stays queued until it succeeded
+    }
+    soci::values vals;
+    for (auto& [name, v] : op.params) {
+      if (std::holds_alternative<std::monostate>(v))
+        vals.set(name, std::string(), soci::i_null);
+      else if (auto* i = std::get_if<std::int64_t>(&v))
+        vals.set(name, static_cast<long long>(*i));
+      else
+        vals.set(name, std::get<std::string>(v));
+    }
+    *sql_ << op.sql, soci::use(vals);
+    std::lock_guard lock(mu_);
+    writes_.pop_front();
+    stats_.writes_queued = writes_.size();
+    ++stats_.writes_done;
+  }
+}
+
+void Store::poll_once() {
+  soci::session& sql = *sql_;
+  std::map<std::string, std::int64_t> now_revs;
+  {
+    std::string name;
+    long long rev = 0;
+    soci::statement st = (sql.prepare << "SELECT name, rev FROM revision", soci::into(name),
+                          soci::into(rev));
+    st.execute();
+    while (st.fetch()) now_revs[name] = rev;
+  }
+  {
+    std::lock_guard lock(mu_);
+    ++stats_.polls;
+  }
+  auto changed = [&](const std::string& t) {
+    auto it = revs_.find(t);
+    return it == revs_.end() || it->second != now_revs[t];
+  };
+
+  if (changed("settings")) {
+    std::vector<SettingRow> rows;
+    std::string key, value;
+    soci::statement st =
+        (sql.prepare << "SELECT `key`, value FROM settings ORDER BY `key`", soci::into(key),
+         soci::into(value));
+    st.execute();
+    while (st.fetch()) rows.push_back({key, value});
+    listener_.on_settings(std::move(rows));
+    revs_["settings"] = now_revs["settings"];
+  }
+  if (changed("lobbies")) {
+    std::vector<LobbyRow> rows;
+    std::string name, topic, games;
+    long long capacity = 0, active = 1;
+    soci::statement st = (sql.prepare << "SELECT name, topic, capacity, active, games FROM lobbies ORDER BY name",
+                          soci::into(name), soci::into(topic), soci::into(capacity),
+                          soci::into(active), soci::into(games));
+    st.execute();
+    while (st.fetch()) rows.push_back({name, topic, games, capacity, active != 0});
+    listener_.on_lobbies(std::move(rows));
+    revs_["lobbies"] = now_revs["lobbies"];
+  }
+  if (changed("bans")) {
+    std::vector<BanRow> rows;
+    long long id = 0, expires = 0;
+    std::string mask, reason;
+    soci::indicator exp_ind = soci::i_null;
+    soci::statement st = (sql.prepare << "SELECT id, mask, reason, expires_at FROM bans ORDER BY id",
+                          soci::into(id), soci::into(mask), soci::into(reason),
+                          soci::into(expires, exp_ind));
+    st.execute();
+    while (st.fetch()) {
+      BanRow r{id, mask, reason, std::nullopt};
+      if (exp_ind == soci::i_ok) r.expires_at = expires;
+      rows.push_back(std::move(r));
+    }
+    listener_.on_bans(std::move(rows));
+    revs_["bans"] = now_revs["bans"];
+  }
+  if (changed("admin_commands")) {
+    run_commands();
+    revs_["admin_commands"] = now_revs["admin_commands"];
+  }
+}
+
+void Store::run_commands() {
+  soci::session& sql = *sql_;
+  std::vector<CommandRow> pending;
+  {
+    long long id = 0;
+    std::string verb, args;
+    soci::statement st = (sql.prepare << "SELECT id, verb, args FROM admin_commands "
+                                         "WHERE applied_at IS NULL ORDER BY id",
+                          soci::into(id), soci::into(verb), soci::into(args));
+    st.execute();
+    while (st.fetch()) pending.push_back({id, verb, args});
+  }
+  for (const CommandRow& c : pending) {
+    // Claim first: applied_at is set before the command runs, so a command
+    // never runs twice, not even across a crash or a second lobbyd.
+    long long now = unix_now(), id = c.id;
+    soci::statement claim = (sql.prepare << "UPDATE admin_commands SET applied_at = :now, "
+                                            "result = 'running' WHERE id = :id AND applied_at IS NULL",
+                             soci::use(now, "now"), soci::use(id, "id"));
+    claim.execute(true);
+    if (claim.get_affected_rows() != 1) continue;
+    std::string result = listener_.on_command(c);
+    if (result.size() > 1000) result.resize(1000);
+    enqueue(WriteOp{fmt::format("admin_commands#{} result", c.id),
+                    "UPDATE admin_commands SET result = :result WHERE id = :id",
+                    {{"result", result}, {"id", std::int64_t{c.id}}}});
+  }
+}
+
+}  // namespace lobbyd::store

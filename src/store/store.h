@@ -1,0 +1,92 @@
+#pragma once
+// The store: the only place that talks to the database. It runs on its own
+// thread; the event loops never wait for it. It
+//   - connects (and reconnects with backoff) and migrates the schema,
+//   - polls the `revision` table every poll interval and, for each watched
+//     table whose revision moved, reads it and hands the rows to its
+//     listener (settings, lobbies, bans) or runs the new admin commands,
+//   - writes queued WriteOps, keeping them in a bounded queue while the
+//     database is away.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "store/db_url.h"
+#include "store/rows.h"
+
+namespace soci {
+class session;
+}
+
+namespace lobbyd::store {
+
+// Called on the store thread. Implementations must not block on the event
+// loops: publish snapshots or post to workers.
+class StoreListener {
+ public:
+  virtual ~StoreListener() = default;
+  virtual void on_settings(std::vector<SettingRow> rows) = 0;
+  virtual void on_lobbies(std::vector<LobbyRow> rows) = 0;
+  virtual void on_bans(std::vector<BanRow> rows) = 0;
+  // Runs a claimed admin command; returns the text for its `result` column.
+  virtual std::string on_command(const CommandRow& cmd) = 0;
+};
+
+struct StoreOptions {
+  DbUrl url;
+  std::chrono::milliseconds poll_interval{250};
+  std::size_t write_queue_max = 100000;
+};
+
+struct StoreStats {
+  bool connected = false;
+  std::uint64_t polls = 0, reconnects = 0, writes_done = 0, writes_dropped = 0;
+  std::size_t writes_queued = 0;
+  std::uint64_t changes_applied = 0;
+};
+
+class Store {
+ public:
+  Store(StoreOptions opts, StoreListener& listener);
+  ~Store();
+
+  // Connects and migrates once on the calling thread so that a bad URL or
+  // schema fails the start-up; throws with a readable message. Then starts
+  // the store thread.
+  void start();
+  void stop();  // flushes queued writes if it can, joins
+
+  // Any thread.
+  void enqueue(WriteOp op);
+  void set_poll_interval(std::chrono::milliseconds p);
+  StoreStats stats() const;
+
+ private:
+  void run();
+  void connect();
+  void poll_once();
+  void flush_writes();
+  void run_commands();
+  void wait(std::chrono::milliseconds d);
+
+  StoreOptions opts_;
+  StoreListener& listener_;
+  std::unique_ptr<soci::session> sql_;  // store thread only (after start)
+  std::map<std::string, std::int64_t> revs_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<WriteOp> writes_;  // guarded by mu_
+  bool stop_ = false;           // guarded by mu_
+  StoreStats stats_;            // guarded by mu_
+  std::atomic<std::int64_t> poll_ms_;
+  std::thread thread_;
+};
+
+}  // namespace lobbyd::store
