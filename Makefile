@@ -42,7 +42,7 @@ fuzz: $(FUZZ_BUILD)/build.ninja
 	@bash tools/install-deps.sh --ci
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_parser
 	mkdir -p $(FUZZ_BUILD)/corpus
-	$(FUZZ_BUILD)/bin/fuzz_parser -max_total_time=$(FUZZ_SECONDS) -max_len=9000 \
+	$(FUZZ_BUILD)/bin/fuzz_parser -max_total_time=$(FUZZ_SECONDS) -max_len=9000 -artifact_prefix=$(FUZZ_BUILD)/ \
 	  $(FUZZ_BUILD)/corpus fuzz/corpus
 
 bench: build

@@ -23,8 +23,11 @@ std::string_view utf8_prefix(std::string_view s, std::size_t n) noexcept {
   if (s.size() <= n) return s;
   // Step back over continuation bytes (10xxxxxx) so that the cut falls before
   // the lead byte of an incomplete sequence.
+  // A UTF-8 sequence is at most 4 bytes, so look back at most 3; anything
+  // longer is not UTF-8 and is cut as bytes.
   std::size_t cut = n;
-  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  while (cut > 0 && n - cut < 3 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  if ((static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) cut = n;
   return s.substr(0, cut);
 }
 

@@ -33,6 +33,13 @@ class LineFramer {
     std::size_t lf = data.substr(0, window).find('\n');
     if (lf == std::string_view::npos) {
       if (data.size() > max_bytes_ + 1) {  // +1: a CR may still be followed by LF
+        // Overlong. If its end is already here, skip exactly that line so the
+        // lines after it in this read are kept; else skip until its LF arrives.
+        std::size_t end = data.find('\n', window);
+        if (end != std::string_view::npos) {
+          consumed += end + 1;
+          return Result::kTooLong;
+        }
         discarding_ = true;
         consumed += data.size();
         return Result::kTooLong;
