@@ -16,7 +16,7 @@ std::int64_t unix_now() {
       .count();
 }
 
-constexpr auto kMaxBackoff = std::chrono::milliseconds(5000);
+constexpr auto kMaxBackoff = std::chrono::milliseconds(2000);
 
 }  // namespace
 
