@@ -48,6 +48,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   boost::asio::io_context main_io;
+  // Installed before anything slow: a SIGTERM during start-up is queued and
+  // handled as a graceful shutdown once the loop runs.
+  boost::asio::signal_set signals(main_io, SIGINT, SIGTERM);
   std::function<void(std::chrono::seconds)> begin_shutdown;  // set below
   std::unique_ptr<store::Store> store;
   core::ControlPlane control(
@@ -115,7 +118,6 @@ int main(int argc, char** argv) {
       if (!ec) close_all();
     });
   };
-  boost::asio::signal_set signals(main_io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     spdlog::info("signal {}: shutting down", sig);

@@ -167,6 +167,7 @@ def test_admin_commands_run_once_and_are_marked(db, start_server, clients):
     applied = [r[1] for r in rows]
     # exactly once, also across a restart on the same database
     assert srv.stop() == 0
+    srv.port_file.unlink()
     srv2 = srv.__class__(srv.workdir, srv.config_path.read_text()).start()
     try:
         (c,) = registered(clients, srv2, "carol", join=["#lobby"])
