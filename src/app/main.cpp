@@ -73,6 +73,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   spdlog::info("database: {}", db_url.redacted);
+  server.extra_stats = [&store] {
+    auto st = store->stats();
+    return fmt::format("database: connected={} polls={} reconnects={} writes_done={} "
+                       "writes_queued={} writes_dropped={}",
+                       st.connected ? 1 : 0, st.polls, st.reconnects, st.writes_done,
+                       st.writes_queued, st.writes_dropped);
+  };
 
   std::vector<std::unique_ptr<net::Listener>> listeners;
   std::ofstream port_file;

@@ -160,6 +160,7 @@ std::vector<std::string> Server::stats_lines() const {
                             "nicks={} lobbies={} uptime_s={:.0f}",
                             total.connections, total.msgs_in, total.msgs_out, total.bytes_in,
                             total.bytes_out, nicks_.size(), lobbies_.size(), uptime));
+  if (extra_stats) out.push_back(extra_stats());
   return out;
 }
 

@@ -53,6 +53,8 @@ class Server {
 
   // Lines for STATS and the periodic log line, one per worker plus a total.
   std::vector<std::string> stats_lines() const;
+  // Extra STATS lines from other parts (the store); set once at start-up.
+  std::function<std::string()> extra_stats;
 
   // --- Operator actions (any thread; they post to the workers). ---
   BanListPtr bans() const { return std::atomic_load(&bans_); }
