@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     spdlog::info("signal {}: shutting down", sig);
-    begin_shutdown(std::chrono::seconds(3));
+    begin_shutdown(std::chrono::seconds(0));
     // A second signal exits at once.
     signals.async_wait([&](const boost::system::error_code& e, int) {
       if (!e) main_io.stop();

@@ -92,11 +92,7 @@ void Server::on_worker_tick(net::Worker& w, net::Clock::time_point now) {
     sh.settings_version = settings_.version();
   }
   if (shutting_down()) {
-    bool all_empty = true;
-    for (auto* x : workers_) all_empty &= x->counters().connections.get() == 0;
-    if ((all_empty || now >= shutdown_deadline_) && !drained_called_.exchange(true)) {
-      if (on_drained_) on_drained_();
-    }
+    maybe_drained(now);
     return;
   }
   // Worker 0 writes the periodic summary line.
@@ -119,18 +115,27 @@ void Server::on_worker_tick(net::Worker& w, net::Clock::time_point now) {
   }
 }
 
+void Server::maybe_drained(net::Clock::time_point now) {
+  bool all_empty = true;
+  for (auto* x : workers_) all_empty &= x->counters().connections.get() == 0;
+  if ((all_empty || now >= shutdown_deadline_) && !drained_called_.exchange(true)) {
+    if (on_drained_) on_drained_();
+  }
+}
+
 void Server::shutdown(std::chrono::milliseconds grace, std::function<void()> on_drained) {
   if (shutting_down_.exchange(true)) return;
   on_drained_ = std::move(on_drained);
   shutdown_deadline_ = net::Clock::now() + grace;
   for (net::Worker* w : workers_) {
-    w->post([w, grace] {
+    w->post([self = this, w, grace] {
       net::Worker::BusyScope busy(*w);
       w->for_each_connection([grace](net::Connection& c) {
         auto& s = static_cast<Session&>(c);
         s.send_copy("ERROR :Server shutting down\r\n");
         s.close("Server shutting down", true, grace);
       });
+      self->maybe_drained(net::Clock::now());  // nobody connected: no need to wait a tick
     });
   }
 }

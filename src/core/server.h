@@ -73,6 +73,7 @@ class Server {
 
  private:
   void on_worker_tick(net::Worker& w, net::Clock::time_point now);
+  void maybe_drained(net::Clock::time_point now);
 
   SettingsHolder settings_;
   std::vector<net::Worker*> workers_;

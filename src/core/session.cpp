@@ -210,22 +210,25 @@ void Session::on_recvq_exceeded() {
 
 void Session::on_closed(std::string_view reason) {
   server_.release_ip(remote_ip());
+  std::vector<SessionPtr> targets;
   if (registered_ && !server_.shutting_down()) {
-    std::vector<SessionPtr> targets = peers();
+    targets = peers();
     std::erase_if(targets, [this](const SessionPtr& p) { return p.get() == this; });
-    if (!targets.empty()) {
-      std::string l;
-      proto::LineBuilder b(l);
-      b.source(prefix_).command("QUIT").trailing(reason);
-      deliver(net::make_shared_buf(std::move(b.finish())), targets);
-    }
   }
+  // Leave every table before anyone hears the QUIT: whoever sees it must
+  // already find the nick free and the lobbies without us.
   for (auto& l : lobbies_) {
     if (l->remove(this) == 0 && !l->persistent() && l->close_if_empty())
       server_.lobbies().erase_if_same(l);
   }
   lobbies_.clear();
   if (!nick_.empty()) server_.nicks().release(nick_, this);
+  if (!targets.empty()) {
+    std::string l;
+    proto::LineBuilder b(l);
+    b.source(prefix_).command("QUIT").trailing(reason);
+    deliver(net::make_shared_buf(std::move(b.finish())), targets);
+  }
 }
 
 LobbyPtr Session::joined(std::string_view name) const {

@@ -94,7 +94,7 @@ void Connection::resume_input() {
 }
 
 void Connection::send(const SharedBuf& buf) {
-  if (state_ == State::kClosed || cut_scheduled_) return;
+  if (state_ == State::kClosed) return;
   if (!tail_.empty()) {
     out_bytes_ += tail_.size();
     outq_.push_back(make_shared_buf(std::move(tail_)));
@@ -103,10 +103,23 @@ void Connection::send(const SharedBuf& buf) {
   out_bytes_ += buf->size();
   outq_.push_back(buf);
   worker_.counters().msgs_out.add();
-  if (queued_bytes() > sendq_limit_ && state_ == State::kOpen) {
+  after_append();
+}
+
+void Connection::send_copy(std::string_view bytes) {
+  if (state_ == State::kClosed) return;
+  tail_.append(bytes);
+  worker_.counters().msgs_out.add();
+  after_append();
+}
+
+void Connection::after_append() {
+  // Over the bound, the worker decides at the end of the turn, after trying
+  // to write: only what the kernel refused counts against the sendq, so a
+  // reader that keeps up survives a burst larger than its sendq.
+  if (queued_bytes() > sendq_limit_ && state_ == State::kOpen && !cut_scheduled_) {
     cut_scheduled_ = true;
     worker_.schedule_cut(*this);
-    return;
   }
   if (!flush_scheduled_) {
     flush_scheduled_ = true;
@@ -114,19 +127,11 @@ void Connection::send(const SharedBuf& buf) {
   }
 }
 
-void Connection::send_copy(std::string_view bytes) {
-  if (state_ == State::kClosed || cut_scheduled_) return;
-  tail_.append(bytes);
-  worker_.counters().msgs_out.add();
-  if (queued_bytes() > sendq_limit_ && state_ == State::kOpen) {
-    cut_scheduled_ = true;
-    worker_.schedule_cut(*this);
-    return;
-  }
-  if (!flush_scheduled_) {
-    flush_scheduled_ = true;
-    worker_.schedule_flush(*this);
-  }
+bool Connection::over_sendq_after_flush() {
+  cut_scheduled_ = false;
+  if (state_ != State::kOpen) return false;
+  flush();
+  return state_ == State::kOpen && queued_bytes() > sendq_limit_;
 }
 
 void Connection::send_any(const SharedBuf& buf) {
@@ -197,7 +202,8 @@ void Connection::flush() {
         wrote = 0;
       }
     }
-    if (!outq_.empty() && written_this_turn >= kMaxWriteBytesPerTurn) {
+    if (!outq_.empty() && written_this_turn >= kMaxWriteBytesPerTurn &&
+        queued_bytes() <= sendq_limit_) {
       wait_writable();  // let other connections have the loop
       return;
     }

@@ -65,6 +65,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Called by the worker (loop thread).
   void flush();
+  // Writes what the kernel takes now; true if the queue is still over sendq
+  // (the peer does not keep up: cut it).
+  bool over_sendq_after_flush();
   void tick(Clock::time_point now);
 
  protected:
@@ -79,6 +82,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   friend class Worker;
   enum class State : std::uint8_t { kOpen, kClosing, kClosed };
 
+  void after_append();
   void read_next();
   void on_readable(const boost::system::error_code& ec);
   void feed(std::string_view fresh);

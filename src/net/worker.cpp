@@ -88,15 +88,12 @@ void Worker::schedule_cut(Connection& c) {
 
 void Worker::run_flushes() {
   flush_posted_ = false;
-  // Cuts first: a cut connection's queue is dropped, not written.
+  // Cut candidates first: what the kernel refuses beyond sendq is dropped.
   while (!cuts_.empty()) {
     std::vector<ConnectionPtr> cuts;
     cuts.swap(cuts_);
-    for (auto& c : cuts) {
-      if (!c->cut_scheduled_) continue;
-      c->cut_scheduled_ = false;
-      c->on_sendq_exceeded();
-    }
+    for (auto& c : cuts)
+      if (c->cut_scheduled_ && c->over_sendq_after_flush()) c->on_sendq_exceeded();
   }
   // Flushing may schedule more (a closing connection's last line); loop.
   while (!flushes_.empty()) {
