@@ -16,7 +16,6 @@ using boost::system::error_code;
 
 namespace {
 constexpr std::size_t kMaxServerLine = proto::kMaxTagBytes + proto::kMaxLineBytes;
-constexpr std::size_t kMaxReadsPerTurn = 8;
 constexpr auto kTickPeriod = std::chrono::milliseconds(200);
 constexpr std::uint64_t kMinSendSleepNs = 250'000;  // batch sends due within 250 us
 
@@ -112,28 +111,22 @@ void Client::on_connected(const error_code& ec) {
 
 void Client::arm_read() {
   if (waiting_read_ || state_ == State::kClosed || state_ == State::kIdle) return;
+  if (!rbuf_) rbuf_.reset(new char[kReadBytes]);
   waiting_read_ = true;
-  sock_.async_wait(tcp::socket::wait_read, [this, g = gen_](const error_code& ec) {
-    if (g != gen_) return;
-    waiting_read_ = false;
-    on_readable(ec);
-  });
+  sock_.async_read_some(asio::buffer(rbuf_.get(), kReadBytes),
+                        [this, g = gen_](const error_code& ec, std::size_t n) {
+                          if (g != gen_) return;
+                          waiting_read_ = false;
+                          on_read(ec, n);
+                        });
 }
 
-void Client::on_readable(const error_code& ec) {
+void Client::on_read(const error_code& ec, std::size_t n) {
+  if (ec == asio::error::eof) return on_eof("connection closed");
   if (ec) return on_eof("read: " + ec.message());
   const std::uint64_t g = gen_;
-  char* buf = shard_.scratch();
-  for (std::size_t i = 0; i < kMaxReadsPerTurn; ++i) {
-    error_code rec;
-    std::size_t n = sock_.read_some(asio::buffer(buf, Shard::kScratchBytes), rec);
-    if (rec == asio::error::would_block || rec == asio::error::try_again) break;
-    if (rec == asio::error::eof) return on_eof("connection closed");
-    if (rec) return on_eof("read: " + rec.message());
-    consume(buf, n, now_ns());
-    if (g != gen_) return;  // closed (or restarted) while handling input
-    if (n < Shard::kScratchBytes) break;
-  }
+  consume(rbuf_.get(), n, now_ns());
+  if (g != gen_) return;  // closed (or restarted) while handling input
   arm_read();
 }
 
@@ -432,7 +425,6 @@ Shard::Shard(Context& ctx, unsigned index, unsigned count)
       guard_(asio::make_work_guard(io_)),
       send_timer_(io_),
       tick_timer_(io_),
-      scratch_(new char[kScratchBytes]),
       latency_(DeliveryLedger::kMaxEpochs) {
   if (ctx.opts.scenario != Scenario::kStorm)
     for (std::uint32_t id = index; id < ctx.opts.clients; id += count)
@@ -486,12 +478,17 @@ void Shard::on_closed(Client& c) {
 }
 
 void Shard::start_sending(const SendPlan& plan) {
+  plans_posted.fetch_add(1);
   asio::post(io_, [this, plan] {
+    finish_plan();  // a plan still running ends here
     plan_ = plan;
     senders_.clear();
     for (auto& c : clients_)
       if (c->state() == Client::State::kReady) senders_.push_back(c.get());
-    if (senders_.empty() || plan.rate <= 0) return;
+    if (senders_.empty() || plan.rate <= 0) {
+      plans_done.fetch_add(1);
+      return;
+    }
     send_interval_ns_ = 1e9 / (static_cast<double>(senders_.size()) * plan.rate);
     send_offset_ns_ = send_interval_ns_ * index_ / count_;
     send_index_ = 0;
@@ -508,7 +505,7 @@ void Shard::send_tick() {
     auto due = static_cast<std::uint64_t>(static_cast<double>(plan_.t0_ns) + send_offset_ns_ +
                                           static_cast<double>(send_index_) * send_interval_ns_);
     if (due >= plan_.end_ns) {
-      sending_ = false;
+      finish_plan();
       break;
     }
     if (due > now) {
@@ -525,17 +522,20 @@ void Shard::send_tick() {
   atomic_max(ctx_.counters.max_send_lag_ns, max_lag);
 }
 
+void Shard::finish_plan() {
+  if (!sending_) return;
+  sending_ = false;
+  send_timer_.cancel();
+  plans_done.fetch_add(1);
+}
+
 void Shard::stop_sending() {
-  asio::post(io_, [this] {
-    sending_ = false;
-    send_timer_.cancel();
-  });
+  asio::post(io_, [this] { finish_plan(); });
 }
 
 void Shard::quit_all() {
   asio::post(io_, [this] {
-    sending_ = false;
-    send_timer_.cancel();
+    finish_plan();
     storm_running_ = false;
     for (auto& c : clients_) c->quit();
     for (auto& c : storm_clients_) c->quit();
@@ -544,8 +544,7 @@ void Shard::quit_all() {
 
 void Shard::abort_all() {
   asio::post(io_, [this] {
-    sending_ = false;
-    send_timer_.cancel();
+    finish_plan();
     storm_running_ = false;
     for (auto& c : clients_) c->abort();
     for (auto& c : storm_clients_) c->abort();

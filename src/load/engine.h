@@ -97,7 +97,7 @@ class Client {
  private:
   void on_connected(const boost::system::error_code& ec);
   void arm_read();
-  void on_readable(const boost::system::error_code& ec);
+  void on_read(const boost::system::error_code& ec, std::size_t n);
   void consume(const char* data, std::size_t n, std::uint64_t now);
   std::size_t process(std::string_view data, std::uint64_t now);
   void handle_line(std::string_view line, std::uint64_t now);
@@ -131,6 +131,11 @@ class Client {
   std::uint32_t seq_ = 0;
   std::string nick_;
   std::string in_, out_;
+  // Reads go through async_read_some into this buffer: once a read comes back
+  // short, Asio's reactor waits for the next epoll event without re-arming the
+  // descriptor (async_wait costs an epoll_ctl per wake-up).
+  static constexpr std::size_t kReadBytes = 4096;
+  std::unique_ptr<char[]> rbuf_;
   proto::LineFramer framer_;
   ReceiverOrder order_;
 };
@@ -167,12 +172,13 @@ class Shard {
   std::atomic<std::uint64_t> recent_p99_ns{0};
   std::atomic<bool> storm_done{false};
   std::atomic<std::uint32_t> open_clients{0};
+  // start_sending() calls, and plans that ran to their end (or were stopped).
+  std::atomic<std::uint32_t> plans_posted{0}, plans_done{0};
+  bool plans_finished() const noexcept { return plans_done.load() == plans_posted.load(); }
 
   // For clients (shard thread only).
   Context& ctx() noexcept { return ctx_; }
   asio::io_context& io() noexcept { return io_; }
-  char* scratch() noexcept { return scratch_.get(); }
-  static constexpr std::size_t kScratchBytes = 64 * 1024;
   std::string& line_buf() noexcept { return line_; }
   void record_latency(std::uint32_t epoch, std::uint64_t ns) noexcept;
   void record_registration(std::uint64_t ns) noexcept { registration_.record(ns); }
@@ -183,6 +189,7 @@ class Shard {
  private:
   void pump_setup();
   void send_tick();
+  void finish_plan();
   void arm_tick();
   void launch_storm(Client* c);
 
@@ -192,7 +199,6 @@ class Shard {
   asio::executor_work_guard<asio::io_context::executor_type> guard_;
   asio::steady_timer send_timer_, tick_timer_;
   std::thread thread_;
-  std::unique_ptr<char[]> scratch_;
   std::string line_;
 
   std::vector<std::unique_ptr<Client>> clients_;  // persistent clients (idle, chat, ramp)

@@ -16,6 +16,19 @@ std::uint64_t ephemeral_ports();
 // reuse a port towards different destinations (Linux IP_BIND_ADDRESS_NO_PORT).
 void defer_port_choice(int fd);
 
+// CPU seconds (user + system) process pid has used so far; negative if unknown.
+double process_cpu_seconds(int pid);
+
+// CPU time of the whole machine, all cores, in clock ticks (/proc/stat).
+struct MachineCpu {
+  std::uint64_t processes = 0;  // user + nice + system: time charged to processes
+  std::uint64_t irq = 0;        // irq + softirq (loopback TCP receive work lands here)
+  std::uint64_t steal = 0;      // taken by the hypervisor
+  std::uint64_t total = 0;      // everything, idle included
+};
+MachineCpu machine_cpu();  // zeros if unknown
+unsigned cpu_count();
+
 struct CpuTimes {
   double user_s = 0, sys_s = 0;
 };

@@ -4,14 +4,21 @@
 
 #include <sys/resource.h>
 #include <sys/time.h>
+#include <unistd.h>
+
+#include <thread>
 
 #ifdef __linux__
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <string>
 #endif
+
+#include <algorithm>
 
 namespace lobbyd::load::platform {
 
@@ -35,7 +42,41 @@ CpuTimes cpu_times() {
   return t;
 }
 
+unsigned cpu_count() { return std::max(1u, std::thread::hardware_concurrency()); }
+
 #ifdef __linux__
+
+double process_cpu_seconds(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto paren = text.rfind(')');  // the command name may hold spaces
+  if (paren == std::string::npos) return -1;
+  std::istringstream fields(text.substr(paren + 1));
+  std::string f;
+  double utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i) {  // field 3 is the state
+    if (i == 14) utime = std::stod(f);
+    if (i == 15) stime = std::stod(f);
+  }
+  long hz = sysconf(_SC_CLK_TCK);
+  return hz > 0 ? (utime + stime) / static_cast<double>(hz) : -1;
+}
+
+MachineCpu machine_cpu() {
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  MachineCpu m;
+  if (!(in >> cpu) || cpu != "cpu") return m;
+  std::uint64_t v[10] = {};
+  for (int i = 0; i < 10 && in >> v[i]; ++i) {
+  }
+  // user nice system idle iowait irq softirq steal guest guest_nice; guests are in user.
+  m.processes = v[0] + v[1] + v[2];
+  m.irq = v[5] + v[6];
+  m.steal = v[7];
+  m.total = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
+  return m;
+}
 
 std::uint64_t rss_kb(int pid) {
   std::ifstream in(pid > 0 ? "/proc/" + std::to_string(pid) + "/status" : "/proc/self/status");
@@ -64,6 +105,8 @@ void defer_port_choice(int fd) {
 
 #else  // !__linux__
 
+double process_cpu_seconds(int) { return -1; }
+MachineCpu machine_cpu() { return {}; }
 std::uint64_t rss_kb(int) { return 0; }
 std::uint64_t ephemeral_ports() { return 0; }
 void defer_port_choice(int) {}

@@ -142,6 +142,16 @@ std::string render_table(const RunReport& r) {
                             r.connect_errors, r.registration_errors, r.join_errors, r.setup_timeouts,
                             r.unexpected_closes, r.error_replies));
   if (!r.first_error.empty()) row("first error", r.first_error);
+  if (r.server_cpu_percent >= 0)
+    row("server CPU", fmt::format("{:.1f}% of one core (pid {})", r.server_cpu_percent, o.server_pid));
+  if (r.machine_busy_percent >= 0) {
+    std::string m = fmt::format("{:.1f}% busy of {} cores (irq+softirq {:.1f}%, steal {:.1f}%)",
+                                r.machine_busy_percent, r.cores, r.machine_irq_percent,
+                                r.machine_steal_percent);
+    if (r.others_cpu_percent() >= 0)
+      m += fmt::format("; other processes {:.0f}% of one core", r.others_cpu_percent());
+    row("machine CPU", m);
+  }
   row("load generator CPU",
       fmt::format("{:.1f}% of one core (user {:.2f} s + sys {:.2f} s over {:.2f} s, {} thread{}), "
                   "RSS {} kB",
@@ -278,6 +288,20 @@ std::string render_json(const RunReport& r) {
         .field("rss_after_kb", r.rss_after_kb)
         .field("bytes_per_connection", std::round(r.bytes_per_connection))
         .end_object();
+  }
+  if (r.server_cpu_percent >= 0)
+    j.begin_object("server").field("pid", o.server_pid).field("cpu_percent", round3(r.server_cpu_percent)).end_object();
+  if (r.machine_busy_percent >= 0) {
+    j.begin_object("machine")
+        .field("cores", r.cores)
+        .field("busy_percent", round3(r.machine_busy_percent))
+        .field("irq_percent", round3(r.machine_irq_percent))
+        .field("steal_percent", round3(r.machine_steal_percent));
+    if (r.others_cpu_percent() >= 0)
+      j.field("others_cpu_percent", round3(r.others_cpu_percent()));
+    else
+      j.null_field("others_cpu_percent");
+    j.end_object();
   }
   j.begin_object("loadgen")
       .field("cpu_percent", round3(r.cpu_percent))

@@ -1,6 +1,7 @@
 #pragma once
 // The figures of one run and their two renderings: a table for people and a
 // single JSON line for scripts (docs/load.md lists the fields).
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -67,6 +68,19 @@ struct RunReport {
   // the load generator itself
   double cpu_user_s = 0, cpu_sys_s = 0, cpu_percent = 0;  // percent of one core
   std::uint64_t loadgen_rss_kb = 0;
+  // the server (--server-pid) and the whole machine, over the run
+  double server_cpu_percent = -1;   // of one core; < 0: unknown
+  unsigned cores = 0;
+  double machine_busy_percent = -1;  // of all cores, everything but idle; < 0: unknown
+  double machine_process_percent = -1;  // of all cores, user + nice + system
+  double machine_irq_percent = -1;      // of all cores, irq + softirq
+  double machine_steal_percent = -1;    // of all cores
+  // Other processes' CPU in percent of one core (process time of the machine
+  // minus the load generator and the server); < 0 when unknown (needs --server-pid).
+  double others_cpu_percent() const noexcept {
+    if (machine_process_percent < 0 || server_cpu_percent < 0) return -1;
+    return std::max(0.0, machine_process_percent * cores - cpu_percent - server_cpu_percent);
+  }
 
   bool ok() const noexcept { return status == "ok"; }
   std::uint64_t errors_total() const noexcept {
