@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(
   build-essential cmake ninja-build ccache pkg-config
-  libboost-dev libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
+  libboost-dev libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libsodium-dev
   libsoci-dev libsoci-sqlite3-4.0 libsoci-mysql4.0 sqlite3 mariadb-server mariadb-client
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-irc python3-pytest

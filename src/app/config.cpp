@@ -1,6 +1,8 @@
 #include "app/config.h"
 
 #include <CLI/CLI.hpp>
+#include <iostream>
+#include <sodium.h>
 #include <fmt/format.h>
 #include <thread>
 #include <toml++/toml.h>
@@ -107,6 +109,9 @@ bool load_config(int argc, char** argv, AppConfig& cfg, int& exit_code) {
   app.add_option("--db", db,
                  "Database URL: sqlite:PATH (default sqlite:lobbyd.db) or "
                  "mysql://user:password@host:port/dbname (MariaDB/MySQL)");
+  app.add_flag("--hash-password", cfg.hash_password,
+               "Read a password from standard input, print its argon2id hash (for the "
+               "oper_password_hash setting) and exit");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -121,6 +126,21 @@ bool load_config(int argc, char** argv, AppConfig& cfg, int& exit_code) {
   if (!db.empty()) cfg.db = db;
   if (cfg.threads == 0) cfg.threads = std::max(1u, std::thread::hardware_concurrency());
   return true;
+}
+
+int print_password_hash() {
+  std::string password;
+  std::getline(std::cin, password);
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  char hash[crypto_pwhash_STRBYTES];
+  if (password.empty() || sodium_init() < 0 ||
+      crypto_pwhash_str(hash, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+    std::cerr << "lobbyd: could not hash the password (empty input or out of memory)\n";
+    return 1;
+  }
+  std::cout << hash << "\n";
+  return 0;
 }
 
 }  // namespace lobbyd::app

@@ -20,11 +20,15 @@ struct AppConfig {
   std::string log_level = "info";
   std::string port_file;  // if set, bound endpoints are written here
   std::string db = "sqlite:lobbyd.db";  // see store/db_url.h
+  bool hash_password = false;           // --hash-password: print an argon2id hash and exit
 };
 
 // Parses argv. Returns false if the program should exit with `exit_code`
 // (e.g. after --help).
 bool load_config(int argc, char** argv, AppConfig& out, int& exit_code);
+
+// --hash-password: reads one line from stdin, prints its argon2id hash.
+int print_password_hash();
 
 // Applies a TOML document's keys to cfg (exposed for tests).
 void apply_toml(const std::string& path, AppConfig& cfg);

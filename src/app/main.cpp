@@ -12,9 +12,11 @@
 
 #include "app/config.h"
 #include "core/control_plane.h"
+#include "core/profiling.h"
 #include "core/server.h"
 #include "net/listener.h"
 #include "net/worker.h"
+#include "prof/profiler.h"
 #include "store/store.h"
 
 using namespace lobbyd;
@@ -28,6 +30,7 @@ int main(int argc, char** argv) {
     spdlog::error("configuration: {}", e.what());
     return 2;
   }
+  if (cfg.hash_password) return app::print_password_hash();
   spdlog::set_level(spdlog::level::from_str(cfg.log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
 
@@ -59,7 +62,7 @@ int main(int argc, char** argv) {
           [&](std::chrono::seconds grace) {
             boost::asio::post(main_io, [&, grace] { begin_shutdown(grace); });
           },
-          nullptr,
+          [&server](std::string_view verb) { return core::profiler_switch(server, verb); },
           [&](std::chrono::milliseconds p) {
             if (store) store->set_poll_interval(p);
           }});
@@ -135,6 +138,20 @@ int main(int argc, char** argv) {
     });
   });
 
+  // SIGUSR2 toggles the profiler (POSIX only).
+  core::profiler_attach(server);
+  boost::asio::signal_set usr2(main_io);
+#ifdef SIGUSR2
+  usr2.add(SIGUSR2);
+  std::function<void(const boost::system::error_code&, int)> on_usr2 =
+      [&](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        spdlog::info("SIGUSR2: {}", core::profiler_switch(server, "toggle"));
+        usr2.async_wait(on_usr2);
+      };
+  usr2.async_wait(on_usr2);
+#endif
+
   for (auto& w : workers) w->start();
   for (auto& l : listeners) l->start();
   spdlog::info("lobbyd ready: {} worker thread(s), {} lobbies", cfg.threads,
@@ -142,6 +159,7 @@ int main(int argc, char** argv) {
 
   auto guard = boost::asio::make_work_guard(main_io);
   main_io.run();
+  if (prof::Profiler::instance().enabled()) prof::Profiler::instance().disable();  // writes its reports
 
   for (auto& w : workers) w->stop();
   for (auto& w : workers) w->join();

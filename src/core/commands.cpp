@@ -4,6 +4,7 @@
 #include <array>
 
 #include "core/session.h"
+#include "prof/profiler.h"
 #include "proto/numerics.h"
 
 namespace lobbyd::core {
@@ -16,6 +17,7 @@ constexpr std::array kCommands = {
     CommandSpec{"CAP", 1, false, cmd::cap},
     CommandSpec{"ISON", 1, true, cmd::ison},
     CommandSpec{"JOIN", 1, true, cmd::join},
+    CommandSpec{"KILL", 1, true, cmd::kill},
     CommandSpec{"LIST", 0, true, cmd::list},
     CommandSpec{"LUSERS", 0, true, cmd::lusers},
     CommandSpec{"MODE", 1, true, cmd::mode},
@@ -23,11 +25,13 @@ constexpr std::array kCommands = {
     CommandSpec{"NAMES", 0, true, cmd::names},
     CommandSpec{"NICK", 0, false, cmd::nick},
     CommandSpec{"NOTICE", 0, true, cmd::notice},
+    CommandSpec{"OPER", 2, true, cmd::oper},
     CommandSpec{"PART", 1, true, cmd::part},
     CommandSpec{"PASS", 1, false, cmd::pass},
     CommandSpec{"PING", 1, false, cmd::ping},
     CommandSpec{"PONG", 0, false, cmd::pong},
     CommandSpec{"PRIVMSG", 0, true, cmd::privmsg},
+    CommandSpec{"PROFILE", 1, true, cmd::profile},
     CommandSpec{"QUIT", 0, false, cmd::quit},
     CommandSpec{"STATS", 0, true, cmd::stats},
     CommandSpec{"TOPIC", 1, true, cmd::topic},
@@ -36,6 +40,39 @@ constexpr std::array kCommands = {
     CommandSpec{"WHO", 0, true, cmd::who},
     CommandSpec{"WHOIS", 1, true, cmd::whois},
 };
+
+#ifndef LOBBYD_PROFILER_DISABLED
+// One profiler zone per command, in the order of kCommands.
+prof::ZoneDesc kCommandZones[] = {
+    {"cmd.AWAY", __FILE__, __LINE__},
+    {"cmd.CAP", __FILE__, __LINE__},
+    {"cmd.ISON", __FILE__, __LINE__},
+    {"cmd.JOIN", __FILE__, __LINE__},
+    {"cmd.KILL", __FILE__, __LINE__},
+    {"cmd.LIST", __FILE__, __LINE__},
+    {"cmd.LUSERS", __FILE__, __LINE__},
+    {"cmd.MODE", __FILE__, __LINE__},
+    {"cmd.MOTD", __FILE__, __LINE__},
+    {"cmd.NAMES", __FILE__, __LINE__},
+    {"cmd.NICK", __FILE__, __LINE__},
+    {"cmd.NOTICE", __FILE__, __LINE__},
+    {"cmd.OPER", __FILE__, __LINE__},
+    {"cmd.PART", __FILE__, __LINE__},
+    {"cmd.PASS", __FILE__, __LINE__},
+    {"cmd.PING", __FILE__, __LINE__},
+    {"cmd.PONG", __FILE__, __LINE__},
+    {"cmd.PRIVMSG", __FILE__, __LINE__},
+    {"cmd.PROFILE", __FILE__, __LINE__},
+    {"cmd.QUIT", __FILE__, __LINE__},
+    {"cmd.STATS", __FILE__, __LINE__},
+    {"cmd.TOPIC", __FILE__, __LINE__},
+    {"cmd.USER", __FILE__, __LINE__},
+    {"cmd.USERHOST", __FILE__, __LINE__},
+    {"cmd.WHO", __FILE__, __LINE__},
+    {"cmd.WHOIS", __FILE__, __LINE__},
+};
+static_assert(std::size(kCommandZones) == kCommands.size());
+#endif
 
 constexpr bool sorted() {
   for (std::size_t i = 1; i < kCommands.size(); ++i)
@@ -71,6 +108,9 @@ void dispatch(Session& s, const proto::MessageView& m) {
     s.numeric(proto::num::ERR_NEEDMOREPARAMS, {it->name}, "Not enough parameters");
     return;
   }
+#ifndef LOBBYD_PROFILER_DISABLED
+  prof::Zone zone(kCommandZones[it - kCommands.begin()]);
+#endif
   it->handler(s, m);
 }
 

@@ -47,6 +47,9 @@ void stats(Session&, const proto::MessageView&);
 void lusers(Session&, const proto::MessageView&);
 void userhost(Session&, const proto::MessageView&);
 void ison(Session&, const proto::MessageView&);
+void oper(Session&, const proto::MessageView&);
+void profile(Session&, const proto::MessageView&);
+void kill(Session&, const proto::MessageView&);
 // Sends 001-005 and the MOTD (registration completes).
 void welcome(Session&);
 void send_motd(Session&);

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/settings_table.h"
+#include "prof/profiler.h"
 #include "proto/casemap.h"
 #include "proto/format.h"
 
@@ -48,6 +49,7 @@ void ControlPlane::report(std::string_view source, std::string_view ref, const s
 }
 
 void ControlPlane::on_settings(std::vector<store::SettingRow> rows) {
+  LOBBYD_ZONE("config.settings");
   Settings next = base_;
   std::set<std::string> seen;
   for (const auto& r : rows) {
@@ -85,6 +87,7 @@ void ControlPlane::on_settings(std::vector<store::SettingRow> rows) {
 }
 
 void ControlPlane::on_lobbies(std::vector<store::LobbyRow> rows) {
+  LOBBYD_ZONE("config.lobbies");
   const Settings& s = *server_.settings_holder().get();
   std::set<std::string> active;
   for (const auto& r : rows) {
@@ -122,6 +125,7 @@ void ControlPlane::on_lobbies(std::vector<store::LobbyRow> rows) {
 }
 
 void ControlPlane::on_bans(std::vector<store::BanRow> rows) {
+  LOBBYD_ZONE("config.bans");
   auto list = std::make_shared<BanList>();
   for (const auto& r : rows) {
     Ban b;
@@ -138,6 +142,7 @@ void ControlPlane::on_bans(std::vector<store::BanRow> rows) {
 }
 
 std::string ControlPlane::on_command(const store::CommandRow& cmd) {
+  LOBBYD_ZONE("config.command");
   std::string verb = proto::fold(cmd.verb);
   std::string_view args = cmd.args;
   std::string result;

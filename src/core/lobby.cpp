@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/session.h"
+#include "prof/profiler.h"
 #include "proto/casemap.h"
 
 namespace lobbyd::core {
@@ -53,6 +54,7 @@ std::vector<Lobby::Member>::iterator Lobby::find_locked(const Session* s) {
 }
 
 void Lobby::fan_out_locked(const net::SharedBuf& msg, const Session* except) {
+  LOBBYD_ZONE("core.fanout");
   net::Worker* here = net::Worker::current();
   for (const Member& m : members_) {
     if (m.session.get() == except) continue;

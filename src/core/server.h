@@ -3,6 +3,8 @@
 // limits, and one Shard of loop-local state per worker. Created once at
 // start-up; outlives every session.
 #include <atomic>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
 #include <memory>
@@ -44,6 +46,20 @@ class Server {
 
   // Creates the configured lobbies (start-up).
   void load_lobbies(const std::vector<LobbyConfig>& lobbies);
+
+  // Runs slow work (password hashing) on a side thread, then `done(result)`
+  // on worker w's thread. The event loops never wait for it.
+  template <class Work, class Done>
+  void run_blocking(net::Worker& w, Work work, Done done) {
+    boost::asio::post(blocking_, [&w, work = std::move(work), done = std::move(done)]() mutable {
+      auto result = work();
+      w.post([&w, done = std::move(done), result = std::move(result)]() mutable {
+        net::Worker::BusyScope busy(w);
+        done(std::move(result));
+        w.flush_now();
+      });
+    });
+  }
 
   // Graceful shutdown: every client gets "ERROR :Server shutting down" and
   // its queued output is flushed. on_drained runs (on some worker) once every
@@ -87,6 +103,7 @@ class Server {
   std::unordered_map<std::string, std::uint32_t> per_ip_;
 
   BanListPtr bans_ = std::make_shared<const BanList>();
+  boost::asio::thread_pool blocking_{1};
   std::atomic<bool> shutting_down_{false};
   std::chrono::steady_clock::time_point shutdown_deadline_{};
   std::function<void()> on_drained_;

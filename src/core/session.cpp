@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/commands.h"
+#include "prof/profiler.h"
 #include "proto/casemap.h"
 #include "proto/format.h"
 #include "proto/numerics.h"
@@ -154,7 +155,11 @@ void Session::handle_line(std::string_view line) {
   ++lines_in_;
   worker().counters().msgs_in.add();
   proto::MessageView m;
-  auto err = proto::parse(line, m, settings().max_line_bytes);
+  proto::ParseError err;
+  {
+    LOBBYD_ZONE("proto.parse");
+    err = proto::parse(line, m, settings().max_line_bytes);
+  }
   switch (err) {
     case proto::ParseError::kOk:
       dispatch(*this, m);

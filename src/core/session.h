@@ -46,6 +46,8 @@ class Session final : public net::Connection {
 
   // Registration steps (commands call these).
   bool cap_negotiating = false;
+  bool oper = false;          // OPER succeeded
+  bool oper_pending = false;  // an OPER check is running on the side thread
   bool has_user() const noexcept { return !user_.empty(); }
   void try_complete_registration();
 

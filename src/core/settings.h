@@ -43,7 +43,12 @@ struct Settings {
 
   bool allow_guests = true;                 // nick-only players (accounts: games issue)
   bool profiler_enabled = false;            // the live profiler's switch
+  std::string profiler_dir;                 // reports written here at switch-off ("" = none)
+  std::uint32_t profiler_auto_off_s = 0;    // switch off after N s (0 = never)
+  std::uint32_t profiler_ring_events = 0;   // flight-recorder events per thread (0 = none)
   std::uint32_t db_poll_ms = 250;           // how often the database is checked for changes
+  std::string oper_name;                    // OPER <oper_name> <password>; empty: no OPER
+  std::string oper_password_hash;           // argon2id ($argon2id$...), from lobbyd --hash-password
 
   std::vector<LobbyConfig> lobbies{{"#lobby", "Welcome to lobbyd", 500}};
 };

@@ -57,7 +57,12 @@ const Entry kEntries[] = {
     {"away_len", UintField{&Settings::away_len, 1, 400}},
     {"allow_guests", BoolField{&Settings::allow_guests}},
     {"profiler_enabled", BoolField{&Settings::profiler_enabled}},
+    {"profiler_dir", StringField{&Settings::profiler_dir, 1024}},
+    {"profiler_auto_off_s", UintField{&Settings::profiler_auto_off_s, 0, 86400}},
+    {"profiler_ring_events", UintField{&Settings::profiler_ring_events, 0, 1u << 20}},
     {"db_poll_ms", UintField{&Settings::db_poll_ms, 10, 60000}},
+    {"oper_name", StringField{&Settings::oper_name, 64}},
+    {"oper_password_hash", StringField{&Settings::oper_password_hash, 255}},
 };
 
 const Entry* find_entry(std::string_view key) {

@@ -5,6 +5,8 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
 
+#include "prof/profiler.h"
+
 namespace lobbyd::net {
 
 namespace asio = boost::asio;
@@ -46,6 +48,7 @@ void Connection::read_next() {
 
 void Connection::on_readable(const error_code& ec) {
   if (state_ != State::kOpen) return;
+  LOBBYD_ZONE("net.read");
   if (ec) {
     close("Read error", false);
     return;
@@ -155,6 +158,7 @@ void Connection::discard_output() noexcept {
 }
 
 void Connection::flush() {
+  LOBBYD_ZONE("net.write");
   flush_scheduled_ = false;
   if (state_ == State::kClosed) return;
   if (!tail_.empty()) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "net/connection.h"
+#include "prof/profiler.h"
 
 namespace lobbyd::net {
 
@@ -26,6 +27,7 @@ Worker* Worker::current() noexcept { return tl_current; }
 void Worker::start() {
   thread_ = std::thread([this] {
     tl_current = this;
+    prof::Profiler::set_thread_name("worker-" + std::to_string(index_));
     arm_tick();
     io_.run();
     tl_current = nullptr;
@@ -53,6 +55,7 @@ void Worker::deliver(SharedBuf msg, std::vector<ConnectionPtr>&& targets) {
 
 void Worker::drain_inbox() {
   BusyScope busy(*this);
+  LOBBYD_ZONE("net.inbox");
   {
     std::lock_guard lock(inbox_mu_);
     draining_.swap(inbox_);
@@ -120,6 +123,7 @@ void Worker::arm_resume_timer() {
   resume_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;  // re-armed earlier, or stopping
     BusyScope busy(*this);
+    LOBBYD_ZONE("timer.resume");
     resume_armed_ = false;
     auto now = Clock::now();
     std::vector<ConnectionPtr> due;
@@ -153,6 +157,7 @@ void Worker::arm_tick() {
   tick_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     BusyScope busy(*this);
+    LOBBYD_ZONE("timer.tick");
     auto now = Clock::now();
     for_each_connection([now](Connection& c) { c.tick(now); });
     if (on_tick) on_tick(now);

@@ -4,6 +4,7 @@
 #include <soci/soci.h>
 #include <spdlog/spdlog.h>
 
+#include "prof/profiler.h"
 #include "store/schema.h"
 
 namespace lobbyd::store {
@@ -56,7 +57,10 @@ void Store::start() {
     sql_.reset();
   }
   if (sql_) poll_once();  // apply the database's configuration before accepting clients
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    prof::Profiler::set_thread_name("store");
+    run();
+  });
 }
 
 void Store::stop() {
@@ -148,6 +152,7 @@ void Store::run() {
 }
 
 void Store::flush_writes() {
+  LOBBYD_ZONE("store.write");
   while (true) {
     WriteOp op;
     {
@@ -173,6 +178,7 @@ void Store::flush_writes() {
 }
 
 void Store::poll_once() {
+  LOBBYD_ZONE("store.poll");
   soci::session& sql = *sql_;
   std::map<std::string, std::int64_t> now_revs;
   {
