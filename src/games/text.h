@@ -1,0 +1,59 @@
+#pragma once
+// Small ASCII helpers for reading move texts (internal to src/games).
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lobbyd::games {
+
+inline char ascii_lower(char c) noexcept {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+inline std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = ascii_lower(c);
+  return out;
+}
+
+inline bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  }
+  return true;
+}
+
+inline bool is_space(char c) noexcept { return c == ' ' || c == '\t'; }
+
+inline std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// Words separated by spaces or tabs.
+inline std::vector<std::string_view> split_words(std::string_view s) {
+  std::vector<std::string_view> words;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && is_space(s[i])) ++i;
+    std::size_t j = i;
+    while (j < s.size() && !is_space(s[j])) ++j;
+    if (j > i) words.push_back(s.substr(i, j - i));
+    i = j;
+  }
+  return words;
+}
+
+// For error reasons: the text as the player sent it, cut to a sane length.
+inline std::string quoted(std::string_view s) {
+  constexpr std::size_t kMax = 32;
+  std::string out = "'";
+  out += s.substr(0, kMax);
+  if (s.size() > kMax) out += "...";
+  out += "'";
+  return out;
+}
+
+}  // namespace lobbyd::games
