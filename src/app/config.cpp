@@ -93,6 +93,7 @@ bool load_config(int argc, char** argv, AppConfig& cfg, int& exit_code) {
       "lobbyd: a multiplayer game server speaking IRC.\n"
       "Settings come from the TOML file given with --config (see docs/operations.md),\n"
       "overridden by the flags below."};
+  app.set_version_flag("--version", "lobbyd 0.1.0");
   std::string config_path;
   std::vector<std::string> listen;
   unsigned threads = 0;
