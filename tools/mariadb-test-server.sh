@@ -8,7 +8,7 @@ set -euo pipefail
 cmd=${1:?start|stop|restart}
 dir=${2:?data dir}
 port=${3:-3307}
-mkdir -p "$dir"
+mkdir -p "$dir" "$dir/tmp"
 dir=$(cd "$dir" && pwd)
 sock="$dir/mysqld.sock"
 user_opt=()
@@ -23,6 +23,7 @@ mariadbd_bin() {
 start_server() {
   "$(mariadbd_bin)" --no-defaults --datadir="$dir/data" --socket="$sock" --port="$port" \
     --bind-address=127.0.0.1 --pid-file="$dir/mysqld.pid" --skip-log-bin --skip-name-resolve \
+    --tmpdir="$dir/tmp" \
     --innodb-buffer-pool-size=64M --innodb-log-file-size=16M --max-connections=200 \
     "${user_opt[@]}" >"$dir/mysqld.log" 2>&1 &
   for _ in $(seq 1 150); do
@@ -48,7 +49,8 @@ stop_server() {
 case "$cmd" in
   start)
     if [[ ! -d "$dir/data/mysql" ]]; then
-      mariadb-install-db --no-defaults --datadir="$dir/data" --auth-root-authentication-method=normal \
+      mkdir -p "$dir/tmp"
+      mariadb-install-db --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" --auth-root-authentication-method=normal \
         --skip-test-db "${user_opt[@]}" >"$dir/install.log" 2>&1 ||
         { cat "$dir/install.log" >&2; exit 1; }
     fi

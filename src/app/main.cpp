@@ -76,6 +76,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   spdlog::info("database: {}", db_url.redacted);
+  server.db_write = [&store](store::WriteOp op) { store->enqueue(std::move(op)); };
   server.extra_stats = [&store] {
     auto st = store->stats();
     return fmt::format("database: connected={} polls={} reconnects={} writes_done={} "

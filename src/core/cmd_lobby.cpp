@@ -4,6 +4,7 @@
 
 #include "core/commands.h"
 #include "core/session.h"
+#include "core/table.h"
 #include "proto/casemap.h"
 #include "proto/format.h"
 #include "proto/numerics.h"
@@ -66,13 +67,15 @@ void leave_lobby(Session& s, const LobbyPtr& lobby, std::string_view reason) {
   auto msg = make_line(s.prefix(), "PART", lobby->name(), reason, !reason.empty());
   lobby->part(&s, msg);
   s.remove_lobby(lobby.get());
+  if (lobby->name()[0] == '&') table_channel_left(s.server(), &s, lobby);
   if (!lobby->persistent() && lobby->member_count() == 0 && lobby->close_if_empty())
     s.server().lobbies().erase_if_same(lobby);
 }
 
 void join_one(Session& s, std::string_view name) {
   const Settings& st = s.settings();
-  if (!proto::valid_lobby_name(name, st.lobby_name_len)) {
+  const bool table_channel = !name.empty() && name[0] == '&';  // a game table's channel
+  if (!table_channel && !proto::valid_lobby_name(name, st.lobby_name_len)) {
     s.numeric(num::ERR_NOSUCHCHANNEL, {name}, "No such channel");
     return;
   }
@@ -85,7 +88,7 @@ void join_one(Session& s, std::string_view name) {
     LobbyPtr lobby = s.server().lobbies().find(name);
     bool created = false;
     if (!lobby) {
-      if (!st.allow_create_lobbies) {
+      if (table_channel || !st.allow_create_lobbies) {
         s.numeric(num::ERR_NOSUCHCHANNEL, {name}, "No such channel");
         return;
       }
@@ -107,6 +110,7 @@ void join_one(Session& s, std::string_view name) {
         auto v = lobby->view();
         send_topic(s, *lobby, v, false);
         send_names(s, *lobby, v);
+        if (table_channel) table_channel_joined(s.server(), s.self(), lobby);
         return;
       }
     }
@@ -115,6 +119,8 @@ void join_one(Session& s, std::string_view name) {
 }
 
 }  // namespace
+
+void join_channel(Session& s, std::string_view name) { join_one(s, name); }
 
 void join(Session& s, const proto::MessageView& m) {
   if (m.params[0] == "0") {

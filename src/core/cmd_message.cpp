@@ -29,7 +29,7 @@ void message(Session& s, const proto::MessageView& m, std::string_view verb, boo
     targets = comma == std::string_view::npos ? std::string_view{} : targets.substr(comma + 1);
     if (target.empty()) continue;
 
-    if (target[0] == '#') {
+    if (target[0] == '#' || target[0] == '&') {
       LobbyPtr lobby = s.joined(target);
       if (!lobby) {
         if (!replies) continue;

@@ -117,9 +117,9 @@ void welcome(Session& s) {
   s.numeric_no_trailing(num::RPL_MYINFO, {st.server_name, kVersion, "i", "lnt"});
   auto nicklen = std::to_string(st.nick_len), chanlen = std::to_string(st.lobby_name_len),
        topiclen = std::to_string(st.topic_len), awaylen = std::to_string(st.away_len),
-       chanlimit = "#:" + std::to_string(st.max_lobbies_per_client), network = "NETWORK=" + st.network;
+       chanlimit = "#&:" + std::to_string(st.max_lobbies_per_client), network = "NETWORK=" + st.network;
   s.numeric(num::RPL_ISUPPORT,
-            {"CASEMAPPING=ascii", "CHANTYPES=#", "CHANMODES=,,l,nt", "PREFIX=(o)@",
+            {"CASEMAPPING=ascii", "CHANTYPES=#&", "CHANMODES=,,l,nt", "PREFIX=(o)@",
              "NICKLEN=" + nicklen, "CHANNELLEN=" + chanlen, "TOPICLEN=" + topiclen,
              "AWAYLEN=" + awaylen, "CHANLIMIT=" + chanlimit, "MAXTARGETS=4", "MODES=1", network},
             "are supported by this server");

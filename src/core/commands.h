@@ -50,6 +50,11 @@ void ison(Session&, const proto::MessageView&);
 void oper(Session&, const proto::MessageView&);
 void profile(Session&, const proto::MessageView&);
 void kill(Session&, const proto::MessageView&);
+void table(Session&, const proto::MessageView&);
+void move(Session&, const proto::MessageView&);
+// JOIN of one channel name, with the replies of JOIN (cmd_lobby.cpp); TABLE
+// NEW and TABLE SIT use it for the table's channel.
+void join_channel(Session&, std::string_view name);
 // Sends 001-005 and the MOTD (registration completes).
 void welcome(Session&);
 void send_motd(Session&);

@@ -113,6 +113,7 @@ void ControlPlane::on_lobbies(std::vector<store::LobbyRow> rows) {
     if (l->topic() != topic)
       l->set_topic(topic, s.server_name, server_.server_line("TOPIC", l->name(), topic));
     if (l->capacity() != r.capacity) l->set_capacity(static_cast<std::uint32_t>(r.capacity));
+    if (l->games() != r.games) l->set_games(r.games);
   }
   for (const std::string& key : db_lobbies_) {
     if (active.count(key)) continue;

@@ -141,6 +141,16 @@ std::string Lobby::topic() const {
   return topic_;
 }
 
+std::string Lobby::games() const {
+  std::lock_guard lock(mu_);
+  return games_;
+}
+
+void Lobby::set_games(std::string games) {
+  std::lock_guard lock(mu_);
+  games_ = std::move(games);
+}
+
 void Lobby::set_topic(std::string topic, std::string by, const net::SharedBuf& announce) {
   std::lock_guard lock(mu_);
   topic_ = std::move(topic);

@@ -58,6 +58,10 @@ class Lobby {
   bool is_member(const Session* s) const;
   bool is_op(const Session* s) const;
   std::string topic() const;
+  // Games a table in this lobby may play: comma-separated names or aliases
+  // (the database's `lobbies.games`); empty: every game.
+  std::string games() const;
+  void set_games(std::string games);
   void set_topic(std::string topic, std::string by, const net::SharedBuf& announce);
   void append_members(std::vector<SessionPtr>& out) const;
   // Marks the lobby closed (no more joins) and returns its members.
@@ -76,6 +80,7 @@ class Lobby {
   std::string topic_, topic_by_;   // guarded by mu_
   std::int64_t topic_at_ = 0;
   std::uint32_t capacity_;
+  std::string games_;
   bool closed_ = false;
   std::vector<Member> members_;
 };

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/session.h"
+#include "core/table.h"
 #include "proto/format.h"
 #include "proto/numerics.h"
 
@@ -16,6 +17,7 @@ Server::Server(SettingsPtr settings, std::vector<net::Worker*> workers)
     : settings_(std::move(settings)),
       workers_(std::move(workers)),
       shards_(workers_.size()),
+      tables_(std::make_unique<TableRegistry>()),
       started_at_(std::chrono::duration_cast<std::chrono::seconds>(
                       std::chrono::system_clock::now().time_since_epoch())
                       .count()) {
@@ -29,6 +31,8 @@ Server::Server(SettingsPtr settings, std::vector<net::Worker*> workers)
   }
   last_stats_snap_.resize(workers_.size());
 }
+
+Server::~Server() = default;
 
 void Server::load_lobbies(const std::vector<LobbyConfig>& lobbies) {
   for (const auto& lc : lobbies)

@@ -17,8 +17,11 @@
 #include "core/registry.h"
 #include "core/settings.h"
 #include "net/worker.h"
+#include "store/rows.h"
 
 namespace lobbyd::core {
+
+class TableRegistry;
 
 // State that belongs to one worker and is used only on its thread.
 struct Shard {
@@ -31,10 +34,12 @@ struct Shard {
 class Server {
  public:
   Server(SettingsPtr settings, std::vector<net::Worker*> workers);
+  ~Server();
 
   SettingsHolder& settings_holder() noexcept { return settings_; }
   NickRegistry& nicks() noexcept { return nicks_; }
   LobbyRegistry& lobbies() noexcept { return lobbies_; }
+  TableRegistry& tables() noexcept { return *tables_; }
   const std::vector<net::Worker*>& workers() const noexcept { return workers_; }
   Shard& shard(const net::Worker& w) noexcept { return shards_[w.index()]; }
   std::int64_t started_at() const noexcept { return started_at_; }
@@ -71,6 +76,9 @@ class Server {
   std::vector<std::string> stats_lines() const;
   // Extra STATS lines from other parts (the store); set once at start-up.
   std::function<std::string()> extra_stats;
+  // Writes to the database (Store::enqueue); set once at start-up. Game
+  // tables write their moves and results through it. Any thread.
+  std::function<void(store::WriteOp)> db_write;
 
   // --- Operator actions (any thread; they post to the workers). ---
   BanListPtr bans() const { return std::atomic_load(&bans_); }
@@ -96,6 +104,7 @@ class Server {
   std::vector<Shard> shards_;
   NickRegistry nicks_;
   LobbyRegistry lobbies_;
+  std::unique_ptr<TableRegistry> tables_;
   std::int64_t started_at_;
 
   std::atomic<std::uint32_t> clients_{0};

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/commands.h"
+#include "core/table.h"
 #include "prof/profiler.h"
 #include "proto/casemap.h"
 #include "proto/format.h"
@@ -223,7 +224,9 @@ void Session::on_closed(std::string_view reason) {
   // Leave every table before anyone hears the QUIT: whoever sees it must
   // already find the nick free and the lobbies without us.
   for (auto& l : lobbies_) {
-    if (l->remove(this) == 0 && !l->persistent() && l->close_if_empty())
+    std::size_t left = l->remove(this);
+    if (l->name()[0] == '&') table_channel_left(server_, this, l);  // a seated player forfeits
+    if (left == 0 && !l->persistent() && l->close_if_empty())
       server_.lobbies().erase_if_same(l);
   }
   lobbies_.clear();

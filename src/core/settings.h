@@ -41,6 +41,7 @@ struct Settings {
   std::uint32_t topic_len = 390;
   std::uint32_t away_len = 200;
 
+  std::uint32_t turn_timeout_s = 60;        // a game table's move timer; running out forfeits
   bool allow_guests = true;                 // nick-only players (accounts: games issue)
   bool profiler_enabled = false;            // the live profiler's switch
   std::string profiler_dir;                 // reports written here at switch-off ("" = none)

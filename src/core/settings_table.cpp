@@ -55,6 +55,7 @@ const Entry kEntries[] = {
     {"lobby_name_len", UintField{&Settings::lobby_name_len, 2, 200}},
     {"topic_len", UintField{&Settings::topic_len, 1, 400}},
     {"away_len", UintField{&Settings::away_len, 1, 400}},
+    {"turn_timeout_s", UintField{&Settings::turn_timeout_s, 1, 86400}},
     {"allow_guests", BoolField{&Settings::allow_guests}},
     {"profiler_enabled", BoolField{&Settings::profiler_enabled}},
     {"profiler_dir", StringField{&Settings::profiler_dir, 1024}},

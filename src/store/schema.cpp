@@ -58,10 +58,27 @@ std::vector<Migration> migrations(Dialect d) {
       "message VARCHAR(1000) NOT NULL, created_at BIGINT NOT NULL DEFAULT {}){}",
       id, now, engine));
   for (auto& t : triggers(d)) s.push_back(t);
-  return {v1};
+
+  // Game tables: every accepted move, and every finished game.
+  const std::string big_text = sqlite ? "TEXT" : "MEDIUMTEXT";
+  Migration v2{2, {}};
+  auto& g = v2.statements;
+  g.push_back(fmt::format(
+      "CREATE TABLE table_moves ({}, table_id BIGINT NOT NULL, ply INTEGER NOT NULL, "
+      "seat INTEGER NOT NULL, nick VARCHAR(64) NOT NULL, move VARCHAR(255) NOT NULL, "
+      "created_at BIGINT NOT NULL DEFAULT {}){}",
+      id, now, engine));
+  g.push_back("CREATE INDEX table_moves_table ON table_moves (table_id)");
+  g.push_back(fmt::format(
+      "CREATE TABLE game_results ({}, table_id BIGINT NOT NULL, game VARCHAR(32) NOT NULL, "
+      "lobby VARCHAR(64) NOT NULL, players TEXT NOT NULL, outcome TEXT NOT NULL, moves {} NOT NULL, "
+      "started_at BIGINT NOT NULL, ended_at BIGINT NOT NULL){}",
+      id, big_text, engine));
+  g.push_back("CREATE INDEX game_results_table ON game_results (table_id)");
+  return {v1, v2};
 }
 
-int latest_schema_version() { return 1; }
+int latest_schema_version() { return 2; }
 
 int migrate(soci::session& sql, Dialect d) {
   sql << "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)";

@@ -1,0 +1,211 @@
+// Game table commands: TABLE (NEW, LIST, SIT, STAND, START, RESIGN, REMATCH)
+// and MOVE. Errors are IRCv3 standard replies: FAIL <COMMAND> <CODE> ... :reason.
+#include <vector>
+
+#include "core/commands.h"
+#include "core/session.h"
+#include "core/table.h"
+#include "games/registry.h"
+#include "proto/format.h"
+
+namespace lobbyd::core::cmd {
+
+namespace {
+
+void fail(Session& s, std::string_view command, std::string_view code,
+          std::initializer_list<std::string_view> args, std::string_view reason) {
+  proto::LineBuilder b(s.line());
+  b.source(s.settings().server_name).command("FAIL").param(command).param(code);
+  for (auto a : args)
+    if (!a.empty()) b.param(a);
+  b.trailing(reason);
+  s.send_line(b.finish());
+}
+
+// A Table method's answer: "" or "<CODE> <reason>".
+void answer(Session& s, std::string_view command, std::string_view table, const std::string& err) {
+  if (err.empty()) return;
+  auto sp = err.find(' ');
+  std::string_view code = std::string_view(err).substr(0, sp);
+  std::string_view reason = sp == std::string::npos ? std::string_view{} : std::string_view(err).substr(sp + 1);
+  fail(s, command, code, {table}, reason);
+}
+
+std::string upper(std::string_view v) {
+  std::string out(v);
+  for (char& c : out)
+    if (c >= 'a' && c <= 'z') c = char(c - 32);
+  return out;
+}
+
+// Whether a lobby's `games` list ("" = all) allows this game.
+bool allowed(const std::string& list, const games::Game& game) {
+  if (list.find_first_not_of(" ,") == std::string::npos) return true;
+  std::string_view rest = list;
+  while (!rest.empty()) {
+    auto comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty() && games::find_game(item) == &game) return true;
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+const char* phase_name(Table::Phase p) {
+  switch (p) {
+    case Table::Phase::kWaiting: return "waiting";
+    case Table::Phase::kPlaying: return "playing";
+    case Table::Phase::kOver: return "over";
+  }
+  return "waiting";
+}
+
+void table_new(Session& s, const proto::MessageView& m) {
+  if (m.param_count < 3) {
+    fail(s, "TABLE", "NEED_MORE_PARAMS", {"NEW"}, "Usage: TABLE NEW <#lobby> <game> [key=value ...]");
+    return;
+  }
+  std::string_view lobby_name = m.params[1];
+  std::string_view game_name = m.params[2];
+  LobbyPtr lobby = s.joined(lobby_name);
+  if (!lobby) {
+    if (s.server().lobbies().find(lobby_name))
+      fail(s, "TABLE", "NOT_IN_LOBBY", {lobby_name}, "You must be in the lobby to open a table");
+    else
+      fail(s, "TABLE", "NO_SUCH_LOBBY", {lobby_name}, "No such lobby");
+    return;
+  }
+  auto game = games::lookup_game(game_name);
+  if (!game) {
+    fail(s, "TABLE", games::code_name(game.error().code), {game_name}, game.error().reason);
+    return;
+  }
+  if (!allowed(lobby->games(), **game)) {
+    fail(s, "TABLE", "NOT_ALLOWED", {lobby->name(), (*game)->name()},
+         "This lobby does not allow that game");
+    return;
+  }
+  std::vector<std::string_view> args;
+  for (std::size_t i = 3; i < m.param_count; ++i) args.push_back(m.params[i]);
+  auto setup = games::parse_setup(**game, args);
+  if (!setup) {
+    fail(s, "TABLE", games::code_name(setup.error().code), {(*game)->name()}, setup.error().reason);
+    return;
+  }
+  const Settings& st = s.settings();
+  if (s.lobbies().size() >= st.max_lobbies_per_client) {
+    fail(s, "TABLE", "TOO_MANY_CHANNELS", {}, "You have joined too many channels");
+    return;
+  }
+  Server& server = s.server();
+  std::uint64_t id = server.tables().next_id();
+  std::string name = "&" + std::to_string(id);
+  auto channel = std::make_shared<Lobby>(name, "", st.created_lobby_capacity, false);
+  server.lobbies().insert(channel);
+  auto table = std::make_shared<Table>(server, id, lobby->name(), **game, std::move(setup.value()),
+                                       &s, channel, s.worker());
+  server.tables().insert(table);
+  {
+    proto::LineBuilder b(s.line());
+    b.source(st.server_name).command("TABLE").param("CREATED").param(name).param((*game)->name())
+        .param(lobby->name());
+    s.send_line(b.finish());
+  }
+  join_channel(s, name);
+  if (!s.joined(name)) {  // could not join: nobody is there, drop the table
+    table->close();
+    server.tables().erase(id);
+    if (channel->close_if_empty()) server.lobbies().erase_if_same(channel);
+    return;
+  }
+  answer(s, "TABLE", name, table->sit(s.self(), s.nick()));
+}
+
+void table_list(Session& s, const proto::MessageView& m) {
+  if (m.param_count < 2) {
+    fail(s, "TABLE", "NEED_MORE_PARAMS", {"LIST"}, "Usage: TABLE LIST <#lobby>");
+    return;
+  }
+  std::string_view lobby_name = m.params[1];
+  LobbyPtr lobby = s.server().lobbies().find(lobby_name);
+  if (!lobby || lobby_name.empty() || lobby_name[0] != '#') {
+    fail(s, "TABLE", "NO_SUCH_LOBBY", {lobby_name}, "No such lobby");
+    return;
+  }
+  const std::string& server_name = s.settings().server_name;
+  for (const TablePtr& t : s.server().tables().in_lobby(lobby->name())) {
+    Table::Summary sum = t->summary();
+    proto::LineBuilder b(s.line());
+    b.source(server_name).command("TABLE").param("INFO").param(t->name()).param(t->game().name())
+        .param(std::to_string(sum.seated) + "/" + std::to_string(sum.seats))
+        .param(phase_name(sum.phase));
+    s.send_line(b.finish());
+  }
+  proto::LineBuilder b(s.line());
+  b.source(server_name).command("TABLE").param("END").param(lobby->name());
+  s.send_line(b.finish());
+}
+
+}  // namespace
+
+void table(Session& s, const proto::MessageView& m) {
+  std::string sub = upper(m.params[0]);
+  if (sub == "NEW") return table_new(s, m);
+  if (sub == "LIST") return table_list(s, m);
+  bool known = sub == "SIT" || sub == "STAND" || sub == "START" || sub == "RESIGN" || sub == "REMATCH";
+  if (!known) {
+    fail(s, "TABLE", "UNKNOWN_COMMAND", {sub}, "Unknown TABLE subcommand");
+    return;
+  }
+  if (m.param_count < 2) {
+    fail(s, "TABLE", "NEED_MORE_PARAMS", {sub}, "Usage: TABLE " + sub + " &<id>");
+    return;
+  }
+  std::string_view name = m.params[1];
+  TablePtr t = s.server().tables().find(name);
+  if (!t) {
+    fail(s, "TABLE", "NO_SUCH_TABLE", {name}, "No such table");
+    return;
+  }
+  if (sub == "SIT") {
+    if (!s.joined(t->name())) {
+      Table::Summary sum = t->summary();  // refuse a full table without joining it
+      if (sum.seated >= sum.seats) {
+        fail(s, "TABLE", "TABLE_FULL", {t->name()}, "all seats are taken");
+        return;
+      }
+      join_channel(s, t->name());
+      if (!s.joined(t->name())) return;  // the JOIN error was sent
+    }
+    answer(s, "TABLE", t->name(), t->sit(s.self(), s.nick()));
+  } else if (sub == "STAND") {
+    answer(s, "TABLE", t->name(), t->stand(&s));
+  } else if (sub == "START") {
+    answer(s, "TABLE", t->name(), t->start(&s));
+  } else if (sub == "RESIGN") {
+    answer(s, "TABLE", t->name(), t->resign(&s));
+  } else {
+    answer(s, "TABLE", t->name(), t->rematch(&s, s.nick()));
+  }
+}
+
+void move(Session& s, const proto::MessageView& m) {
+  std::string_view name = m.params[0];
+  TablePtr t = s.server().tables().find(name);
+  if (!t) {
+    fail(s, "MOVE", "NO_SUCH_TABLE", {name}, "No such table");
+    return;
+  }
+  std::string text;
+  for (std::size_t i = 1; i < m.param_count; ++i) {
+    if (i > 1) text += ' ';
+    text += m.params[i];
+  }
+  answer(s, "MOVE", t->name(), t->move(&s, s.nick(), text));
+  s.mark_spoke();
+}
+
+}  // namespace lobbyd::core::cmd
