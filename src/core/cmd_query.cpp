@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/commands.h"
+#include "core/unix_time.h"
 #include "core/session.h"
 #include "proto/casemap.h"
 #include "proto/format.h"
@@ -13,11 +14,6 @@ namespace lobbyd::core::cmd {
 namespace num = proto::num;
 
 namespace {
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 void who_line(Session& s, std::string_view lobby, const Session::Info& i, bool op) {
   std::string flags = i.away.empty() ? "H" : "G";

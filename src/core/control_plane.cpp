@@ -1,4 +1,5 @@
 #include "core/control_plane.h"
+#include "core/unix_time.h"
 
 #include <charconv>
 #include <fmt/format.h>
@@ -13,11 +14,6 @@ namespace lobbyd::core {
 
 namespace {
 
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Splits off the first space-separated word.
 std::string_view next_word(std::string_view& s) {

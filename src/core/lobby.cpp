@@ -1,4 +1,5 @@
 #include "core/lobby.h"
+#include "core/unix_time.h"
 
 #include <algorithm>
 
@@ -9,11 +10,6 @@
 namespace lobbyd::core {
 
 namespace {
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Per-thread scratch: one pending batch per remote worker, reused across
 // broadcasts so a fan-out allocates only the batches it hands over.

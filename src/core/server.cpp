@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/session.h"
+#include "core/unix_time.h"
 #include "core/table.h"
 #include "proto/format.h"
 #include "proto/numerics.h"
@@ -18,9 +19,7 @@ Server::Server(SettingsPtr settings, std::vector<net::Worker*> workers)
       workers_(std::move(workers)),
       shards_(workers_.size()),
       tables_(std::make_unique<TableRegistry>()),
-      started_at_(std::chrono::duration_cast<std::chrono::seconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count()) {
+      started_at_(unix_now()) {
   for (net::Worker* w : workers_) {
     Shard& sh = shards_[w->index()];
     sh.worker = w;
@@ -48,8 +47,7 @@ void Server::accept(net::Worker& w, asio::ip::tcp::socket socket) {
 
   std::string refusal_text;
   const char* refusal = nullptr;
-  auto now_unix = std::chrono::duration_cast<std::chrono::seconds>(
-                      std::chrono::system_clock::now().time_since_epoch()).count();
+  auto now_unix = unix_now();
   if (shutting_down()) {
     refusal = "Server shutting down";
   } else if (const Ban* b = bans()->match_ip(ip, now_unix)) {
@@ -146,10 +144,7 @@ void Server::shutdown(std::chrono::milliseconds grace, std::function<void()> on_
 
 std::vector<std::string> Server::stats_lines() const {
   std::vector<std::string> out;
-  double uptime = std::chrono::duration_cast<std::chrono::seconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count() -
-                  started_at_;
+  double uptime = static_cast<double>(unix_now() - started_at_);
   net::CounterSnapshot total{};
   for (auto* w : workers_) {
     auto c = net::CounterSnapshot::of(w->counters());
@@ -187,8 +182,7 @@ void Server::set_bans(BanListPtr bans) {
   for (net::Worker* w : workers_) {
     w->post([w, bans] {
       net::Worker::BusyScope busy(*w);
-      auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                     std::chrono::system_clock::now().time_since_epoch()).count();
+      auto now = unix_now();
       w->for_each_connection([&](net::Connection& c) {
         auto& s = static_cast<Session&>(c);
         if (!s.open() || !s.registered()) return;

@@ -1,4 +1,5 @@
 #include "core/session.h"
+#include "core/unix_time.h"
 
 #include <algorithm>
 #include <spdlog/spdlog.h>
@@ -11,14 +12,6 @@
 #include "proto/numerics.h"
 
 namespace lobbyd::core {
-
-namespace {
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-}  // namespace
 
 Session::Session(net::Worker& w, boost::asio::ip::tcp::socket socket, Server& server)
     : net::Connection(w, std::move(socket)),
