@@ -16,15 +16,16 @@
 #      so that drift and the neighbours' noise hit every mode alike. The
 #      compiled-out build (build-prof-off, -DLOBBYD_PROFILER_DISABLED=ON) runs
 #      the same chat in alternating runs. Metric: server CPU per delivery.
-#  (b) ramp: the highest sustained deliveries/s (lobbyd-load ramp, fine steps),
-#      profiler off / on / compiled out, in rotating order, --rounds times.
+#  (b) ramp: the highest sustained deliveries/s (lobbyd-load ramp: a coarse
+#      ramp finds the knee, then fine steps x1.05 from 0.7 of it), profiler
+#      off / on / compiled out, in rotating order, --ramp-rounds times.
 #  (c) callgrind: 100 clients, 4 lobbies, 2,000 messages, lobbyd under
 #      valgrind --tool=callgrind with the profiler off and on
 #      (profiler_enabled = true); total Ir per delivery, and the slowdown of
 #      callgrind against the same workload run natively.
 #
 # Usage: bench/profiler_overhead.sh [--rounds N] [--seg S] [--rate R|auto]
-#          [--reps N] [--quick] [--no-build] [--skip-ramp] [--skip-perf] [--skip-callgrind]
+#          [--reps N] [--ramp-rounds N] [--quick] [--no-build] [--skip-ramp] [--skip-perf] [--skip-callgrind]
 #          [--rev REV] [--build-only] [--p99-bound-ms MS] [--nice N] [--wait-quiet S] [--out DIR]
 #   --rounds N     (a): chat runs per build, alternating (default 8)
 #   --ramp-rounds N (b): ramps per mode (default 4)
@@ -38,10 +39,13 @@
 #                  the working tree with build/ and build-prof-off/
 #   --build-only   build, then stop
 #   --nice N       run lobbyd, lobbyd-load, perf and the sampler at nice N
-#                  (e.g. -10 on a machine shared with builds; default 0)
+#                  (e.g. -15 on a machine shared with builds, so that a compile
+#                  on CPU 0 does not take turns from lobbyd; default 0)
 #   --wait-quiet S before each run, wait up to S s for the machine to be below
 #                  50 % busy (the wait is logged; default 0: do not wait)
-#   --out DIR      results (default build/profiler-overhead/<date>)
+#   --p99-bound-ms (b): a passing step's p99 bound (lobbyd-load's default, 50)
+#   --out DIR      results (default build/profiler-overhead/<date>/): every JSON,
+#                  the servers' logs, perf.data files, callgrind.out.*, table.md
 # Needs: taskset, python3, perf (linux-perf), valgrind; root or
 # perf_event_paranoid <= 1 for perf -p. Every load run is bounded (lobbyd-load's
 # own limit and `timeout`); every process started here is stopped on exit.
@@ -179,7 +183,7 @@ for b in "$BUILD/bin/lobbyd" "$BUILD_OFF/bin/lobbyd" "$BUILD/bin/lobbyd-load"; d
 done
 grep -q 'LOBBYD_PROFILER_DISABLED:BOOL=ON' "$BUILD_OFF/CMakeCache.txt" || die "$BUILD_OFF is not configured with LOBBYD_PROFILER_DISABLED=ON"
 
-[[ -n $OUT ]] || OUT="$BUILD/profiler-overhead/$(date +%Y%m%d-%H%M%S)"
+[[ -n $OUT ]] || OUT="$ROOT/build/profiler-overhead/$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$OUT"
 RES=$(cd "$OUT" && pwd)
 log "results: $RES"

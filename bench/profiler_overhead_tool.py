@@ -574,21 +574,22 @@ def cmd_report(a):
                    f"{fmt(fixed['perf']['perf_samples_per_s'], 0)} |")
     out.append("")
     r_off, r_on, r_co = (summary["ramp"].get(m, {}).get("median") for m in ("off", "on", "co"))
-    out.append("(b) Ramp: highest sustained deliveries/s (p99 within the bound, nothing lost), median of the ramps")
-    out.append("")
-    out.append("| | profiler off | profiler on | compiled out |")
-    out.append("|---|---:|---:|---:|")
-    out.append(f"| ramps (n) | {summary['ramp'].get('off', {}).get('n', 0)} | {summary['ramp'].get('on', {}).get('n', 0)} | "
-               f"{summary['ramp'].get('co', {}).get('n', 0)} |")
-    out.append(f"| each | {', '.join(f'{x:,.0f}' for x in ramps.get('off', []))} | "
-               f"{', '.join(f'{x:,.0f}' for x in ramps.get('on', []))} | {', '.join(f'{x:,.0f}' for x in ramps.get('co', []))} |")
-    out.append(f"| **median deliveries/s** | {fmt(r_off, 0)} | {fmt(r_on, 0)} | {fmt(r_co, 0)} |")
-    out.append(f"| ratio of medians to off | 1 | {fmt(r_on / r_off if r_on and r_off else None)} | "
-               f"{fmt(r_co / r_off if r_co and r_off else None)} |")
-    rp = summary["ramp_paired"]
-    out.append(f"| median of per-round ratios to off | 1 | {fmt(rp['on']['median'])} (n={rp['on']['n']}) | "
-               f"{fmt(rp['co']['median'])} (n={rp['co']['n']}) |")
-    out.append("")
+    if any(ramps.values()):
+        out.append("(b) Ramp: highest sustained deliveries/s (p99 within the bound, nothing lost), median of the ramps")
+        out.append("")
+        out.append("| | profiler off | profiler on | compiled out |")
+        out.append("|---|---:|---:|---:|")
+        out.append(f"| ramps (n) | {summary['ramp'].get('off', {}).get('n', 0)} | {summary['ramp'].get('on', {}).get('n', 0)} | "
+                   f"{summary['ramp'].get('co', {}).get('n', 0)} |")
+        out.append(f"| each | {', '.join(f'{x:,.0f}' for x in ramps.get('off', []))} | "
+                   f"{', '.join(f'{x:,.0f}' for x in ramps.get('on', []))} | {', '.join(f'{x:,.0f}' for x in ramps.get('co', []))} |")
+        out.append(f"| **median deliveries/s** | {fmt(r_off, 0)} | {fmt(r_on, 0)} | {fmt(r_co, 0)} |")
+        out.append(f"| ratio of medians to off | 1 | {fmt(r_on / r_off if r_on and r_off else None)} | "
+                   f"{fmt(r_co / r_off if r_co and r_off else None)} |")
+        rp = summary["ramp_paired"]
+        out.append(f"| median of per-round ratios to off | 1 | {fmt(rp['on']['median'])} (n={rp['on']['n']}) | "
+                   f"{fmt(rp['co']['median'])} (n={rp['co']['n']}) |")
+        out.append("")
     if cg:
         out.append("(c) callgrind: instructions (Ir) of the whole server run for the same small workload")
         out.append("")
@@ -619,7 +620,8 @@ def cmd_report(a):
     if warnings:
         out.append("Warnings: " + "; ".join(warnings))
         out.append("")
-    out.append("Ramps: " + "; ".join(ramp_notes))
+    if ramp_notes:
+        out.append("Ramps: " + "; ".join(ramp_notes))
     text = "\n".join(out) + "\n"
     with open(os.path.join(res, "table.md"), "w") as fh:
         fh.write(text)
