@@ -74,11 +74,15 @@ void ControlPlane::on_settings(std::vector<store::SettingRow> rows) {
   auto current = server_.settings_holder().get();
   if (hooks_.poll_interval && current->db_poll_ms != next.db_poll_ms)
     hooks_.poll_interval(std::chrono::milliseconds(next.db_poll_ms));
-  if (next.profiler_enabled != profiler_on_ && hooks_.profiler) {
-    profiler_on_ = next.profiler_enabled;
+  bool profiler_change = next.profiler_enabled != profiler_on_ && hooks_.profiler;
+  bool profiler_want = next.profiler_enabled;
+  // Publish first: the switch reads profiler_dir/ring/auto-off from the
+  // settings, and rows written together with profiler_enabled must count.
+  server_.settings_holder().publish(std::make_shared<const Settings>(std::move(next)));
+  if (profiler_change) {
+    profiler_on_ = profiler_want;
     spdlog::info("profiler_enabled = {}: {}", profiler_on_, hooks_.profiler(profiler_on_ ? "on" : "off"));
   }
-  server_.settings_holder().publish(std::make_shared<const Settings>(std::move(next)));
   spdlog::info("settings: applied {} row(s) from the database", rows.size());
 }
 
