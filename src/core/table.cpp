@@ -223,6 +223,7 @@ void Table::after_move_locked() {
 void Table::finish_locked() {
   phase_ = Phase::kOver;
   ++timer_gen_;  // a pending timer finds its generation gone
+  server_.tables().count_finished();
   send_states_locked();
   games::Result res = state_->result();
   games::Json out = games::to_json(res);

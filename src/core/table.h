@@ -117,8 +117,13 @@ class TableRegistry {
   std::vector<TablePtr> in_lobby(std::string_view lobby) const;  // by id
   std::vector<TablePtr> all() const;
 
+  // Games that reached their end (any thread; for STATS and /metrics).
+  std::uint64_t games_finished() const noexcept { return finished_.load(std::memory_order_relaxed); }
+  void count_finished() noexcept { finished_.fetch_add(1, std::memory_order_relaxed); }
+
  private:
   std::atomic<std::uint64_t> next_{1};
+  std::atomic<std::uint64_t> finished_{0};
   mutable std::mutex mu_;
   std::map<std::uint64_t, TablePtr> map_;
 };
