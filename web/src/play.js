@@ -60,7 +60,8 @@ function startLogin(mode) {
       if (state === 'open') setStatus('registering…', 'connecting');
       if (state === 'closed') {
         setStatus(`disconnected${why ? ` (${why})` : ''}`, 'closed');
-        if (!S.me) loginError(`The connection closed${why ? `: ${why}` : ''}.`);
+        // Keep a reason given already (nick in use, login failed) over the bare close.
+        if (!S.me && $('login-error').hidden) loginError(`The connection closed${why ? `: ${why}` : ''}.`);
         $('login').hidden = false;
         $('app').hidden = true;
         S.me = null;
@@ -326,7 +327,8 @@ function handleLine(msg, raw) {
       break;
     case '321': S.listing = new Map(); break;
     case '322':
-      (S.listing || S.lobbies).set(fold(p[1]), { name: p[1], members: +p[2], topic: p[3] || '' });
+      // LIST shows table channels (&id) too; the side bar lists lobbies only.
+      if (isLobby(p[1])) (S.listing || S.lobbies).set(fold(p[1]), { name: p[1], members: +p[2], topic: p[3] || '' });
       break;
     case '323':
       if (S.listing) S.lobbies = S.listing;
@@ -496,7 +498,7 @@ function handleGame(msg) {
     tbl.over = jsonTail(msg) || { over: true };
     if (tbl.over.players) tbl.players = tbl.over.players;
     tbl.turn = null;
-    logTo(id, 'result', null, describeResult(tbl.over, S.me));
+    logTo(id, 'over', null, describeResult(tbl.over, S.me));
   } else if (sub === 'REMATCH') {
     tbl.rematch.add(fold(p[2]));
     logTo(id, 'info', null, `${p[2]} wants a rematch`);
