@@ -19,6 +19,7 @@ $(BUILD)/build.ninja:
 
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
+	bash tools/build-web.sh
 
 run: build
 	$(BUILD)/bin/lobbyd $(ARGS)

@@ -9,7 +9,12 @@ pkgs=(
   libsoci-dev libsoci-sqlite3-4.0 libsoci-mysql4.0 sqlite3 mariadb-server mariadb-client
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-irc python3-pytest
+  chromium # the browser end-to-end tests (tests/e2e) drive it headless
 )
+# npm builds the web pages. A Node.js from elsewhere (e.g. nodesource) brings its
+# own npm, and Debian's npm package would conflict with it: install it only
+# when there is no npm at all.
+command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 if [[ "${1:-}" == "--ci" ]]; then
   # Sanitizer build and the libFuzzer target.
   pkgs+=(clang-14 libclang-rt-14-dev)

@@ -1,0 +1,161 @@
+// End-to-end: a real lobbyd, real WebSocket and HTTP, the real pages in
+// headless chromium. Two guests meet in a lobby, chat and play a whole game
+// of tic-tac-toe while a third watches; the admin page logs in with the
+// token, broadcasts, kicks, and switches the profiler on to show zones and a
+// flame graph. With LOBBYD_E2E_SCREENSHOTS=<dir> it saves play.png and
+// admin.png there (docs/img holds the committed ones).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { startLobbyd, launchBrowser, newPage, ADMIN_TOKEN, SLOW } from './harness.mjs';
+import { loginGuest, joinLobby, say, seesMessage, move } from './play.mjs';
+
+const T = 15000 * SLOW;
+const SHOTS = process.env.LOBBYD_E2E_SCREENSHOTS || '';
+let srv;
+let browser;
+const errors = [];
+
+before(async () => {
+  srv = await startLobbyd();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (srv) await srv.stop();
+});
+
+test('two guests chat in a lobby and play tic-tac-toe to a result; a spectator watches', { timeout: 120000 * SLOW }, async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const alice = await newPage(ctx, errors);
+  const bob = await newPage(ctx, errors);
+  const carol = await newPage(ctx, errors);
+  await loginGuest(alice, srv.base, 'alice');
+  await loginGuest(bob, srv.base, 'bob');
+  await loginGuest(carol, srv.base, 'carol');
+
+  // A nick that is taken is refused on the login form, not silently renamed.
+  const dup = await newPage(ctx, errors);
+  await dup.goto(`${srv.base}/`);
+  await dup.fill('#nick', 'alice');
+  await dup.click('#login-guest');
+  await dup.locator('#login-error:not([hidden])').waitFor({ timeout: T });
+  assert.match(await dup.textContent('#login-error'), /in use/i);
+  await dup.close();
+
+  // The lobby list shows member counts from LIST.
+  await joinLobby(alice, '#games');
+  await joinLobby(bob, '#games');
+  await bob.locator('#members li[data-nick="alice"]').waitFor({ timeout: T });
+  await alice.click('#refresh-lobbies');
+  await alice.locator('#lobbies li[data-lobby="#games"][data-members="2"]').waitFor({ timeout: T });
+
+  await say(alice, 'hi bob, a game?');
+  await seesMessage(bob, 'alice', 'hi bob, a game?');
+  await say(bob, 'sure, open a table');
+  await seesMessage(alice, 'bob', 'sure, open a table');
+
+  // alice opens a table; bob sees it in the table list and sits down.
+  await alice.selectOption('#new-game', 'tictactoe');
+  await alice.click('#new-table');
+  const table = await alice.locator('#game[data-table^="&"]').getAttribute('data-table', { timeout: T });
+  await bob.locator(`#tables li[data-table="${table}"][data-phase="waiting"]`).waitFor({ timeout: T });
+  // carol watches: the lobby's table list offers a table to spectate.
+  await joinLobby(carol, '#games');
+  await carol.locator(`#tables li[data-table="${table}"] button[data-action="watch"]`).click({ timeout: T });
+  await carol.locator(`#game[data-table="${table}"]`).waitFor({ timeout: T });
+  await bob.locator(`#tables li[data-table="${table}"] button[data-action="sit"]`).click();
+  await alice.locator('#game[data-phase="playing"]').waitFor({ timeout: T });
+
+  // The turn timer counts down to the deadline of GAME TURN.
+  await alice.locator('#turn[data-nick="alice"]:not([hidden])').waitFor({ timeout: T });
+  const deadline = Number(await alice.getAttribute('#turn', 'data-deadline'));
+  assert.ok(deadline > Date.now() && deadline < Date.now() + 3600e3, `deadline ${deadline}`);
+  assert.match(await alice.textContent('#turn-timer'), /^\d+:\d\d$/);
+  assert.equal(await bob.textContent('#turn-who'), 'alice to move');
+
+  // Out of turn: bob's board offers no cell, and a forced move is refused by
+  // the server with a FAIL line that the page shows.
+  assert.equal(await bob.locator('#board [data-move]').count(), 0);
+  await say(bob, `/MOVE ${table} 4`);
+  await bob.locator('.toast[data-code="NOT_YOUR_TURN"]').waitFor({ timeout: T });
+
+  // X: 4, 3, 5 makes the middle row; O: 0, 8.
+  for (const [page, mv] of [[alice, '4'], [bob, '0'], [alice, '3'], [bob, '8'], [alice, '5']]) await move(page, mv);
+
+  for (const page of [alice, bob, carol]) {
+    await page.locator('#result:not([hidden])').waitFor({ timeout: T });
+    assert.equal(await page.getAttribute('#result', 'data-winner'), 'alice');
+    assert.equal(await page.getAttribute('#result', 'data-reason'), 'line');
+  }
+  assert.match(await alice.textContent('#result'), /You win/);
+  assert.match(await bob.textContent('#result'), /alice wins/);
+  assert.equal(await carol.textContent('#game-role'), 'spectating');
+  // The winning line is marked on every board, spectator's included.
+  assert.deepEqual(await carol.locator('#board .cell.win').evaluateAll((cs) => cs.map((c) => c.dataset.row + c.dataset.col)), ['10', '11', '12']);
+  // Table chat reaches players and spectators.
+  await say(carol, 'well played!');
+  await seesMessage(alice, 'carol', 'well played!');
+  await seesMessage(bob, 'carol', 'well played!');
+  await alice.locator(`#tables li[data-table="${table}"][data-phase="over"]`).waitFor({ timeout: T });
+  if (SHOTS) await alice.screenshot({ path: path.join(SHOTS, 'play.png') });
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});
+
+test('admin page: token login, figures, lobbies, broadcast, kick, profiler zones and flame graph', { timeout: 120000 * SLOW }, async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1360, height: 1000 } });
+  const guest = await newPage(ctx, errors);
+  await loginGuest(guest, srv.base, 'dave');
+  await joinLobby(guest, '#lobby');
+
+  const admin = await newPage(ctx, errors);
+  await admin.goto(`${srv.base}/admin`);
+  await admin.fill('#token', 'wrong-token');
+  await admin.click('#token-login');
+  await admin.locator('#token-error:not([hidden])').waitFor({ timeout: T });
+  errors.length = 0; // the refused request logs a 401 in the console; that is the point
+
+  await admin.fill('#token', ADMIN_TOKEN);
+  await admin.click('#token-login');
+  await admin.locator('#dash:not([hidden])').waitFor({ timeout: T });
+  await admin.waitForFunction(() => Number(document.getElementById('fig-connections').textContent) >= 1, null, { timeout: T });
+  await admin.locator('#lobbies tr[data-lobby="#lobby"]').waitFor({ timeout: T });
+  await admin.locator('#workers tbody tr').first().waitFor({ timeout: T });
+  // The token survives a reload (sessionStorage) but not the tab.
+  await admin.reload();
+  await admin.locator('#dash:not([hidden])').waitFor({ timeout: T });
+
+  // Members of a lobby, from /api/lobby.
+  await admin.click('#lobbies tr[data-lobby="#lobby"] button[data-action="members"]');
+  await admin.locator('tr[data-members-of="#lobby"] span[data-nick="dave"]').waitFor({ timeout: T });
+
+  await admin.fill('#broadcast-text', 'server restarts in 5 minutes');
+  await admin.click('#broadcast-btn');
+  await guest.locator('#chat-log li', { hasText: 'server restarts in 5 minutes' }).first().waitFor({ timeout: T });
+
+  // Profiler: switch on, make traffic, see zones and a flame graph.
+  await admin.click('#prof-toggle');
+  await admin.locator('#prof-toggle[data-on="true"]').waitFor({ timeout: T });
+  for (let i = 0; i < 20; i++) await say(guest, `traffic ${i}`);
+  await admin.click('#prof-refresh');
+  await admin.locator('#zones tbody tr').first().waitFor({ timeout: T });
+  assert.ok(await admin.locator('#zones tbody tr').count() > 0);
+  await admin.locator('#flame:not([hidden])').waitFor({ timeout: T });
+  assert.ok(Number(await admin.getAttribute('#flame', 'data-frames')) > 0);
+  // Let a few polls fill the charts before the screenshot.
+  await admin.waitForTimeout(4500);
+  if (SHOTS) await admin.screenshot({ path: path.join(SHOTS, 'admin.png'), fullPage: true });
+
+  // Kick dave: his page loses the connection.
+  await admin.fill('#kick-nick', 'dave');
+  await admin.fill('#kick-reason', 'e2e');
+  await admin.click('#kick-btn');
+  await guest.locator('#status[data-state="closed"]').waitFor({ timeout: T });
+
+  await admin.click('#prof-toggle');
+  await admin.locator('#prof-toggle[data-on="false"]').waitFor({ timeout: T });
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});
