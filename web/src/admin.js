@@ -191,7 +191,7 @@ const PALETTE = ['#2f6fde', '#d64545', '#1f9d55', '#d98c00', '#8a3ffc', '#0f8b8d
 function chart(id, title, seriesDefs, data) {
   const box = $(id);
   const width = Math.max(280, box.clientWidth - 4);
-  if (!S.charts[id] || S.charts[id].nseries !== seriesDefs.length) {
+  if (!S.charts[id] || S.charts[id].key !== `${title}|${seriesDefs.join('|')}`) {
     if (S.charts[id]) S.charts[id].plot.destroy();
     const opts = {
       title, width, height: 180,
@@ -200,7 +200,7 @@ function chart(id, title, seriesDefs, data) {
       scales: { x: { time: true } },
       legend: { live: false },
     };
-    S.charts[id] = { plot: new uPlot(opts, data, box), nseries: seriesDefs.length };
+    S.charts[id] = { plot: new uPlot(opts, data, box), key: `${title}|${seriesDefs.join('|')}` };
   } else {
     S.charts[id].plot.setData(data);
     if (Math.abs(S.charts[id].plot.width - width) > 8) S.charts[id].plot.setSize({ width, height: 180 });
@@ -215,7 +215,7 @@ function drawCharts() {
   chart('chart-busy', 'Loop busy %', Array.from({ length: w }, (_, i) => `worker ${i}`),
     [s.t, ...Array.from({ length: w }, (_, i) => s.busy.map((row) => row[i] ?? null))]);
   const hn = S.histNames.length ? S.histNames : ['(none)'];
-  chart('chart-p99', 'p99 (ms)', hn.map((n) => n.replace(/^lobbyd_/, '')),
+  chart('chart-p99', S.histNames.length ? 'p99 (ms)' : 'p99 (ms): /metrics exports no histograms', hn.map((n) => n.replace(/^lobbyd_/, '')),
     [s.t, ...hn.map((_, i) => s.p99.map((row) => row[i] ?? null))]);
 }
 
