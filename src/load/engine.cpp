@@ -5,6 +5,7 @@
 #include <chrono>
 #include <fmt/format.h>
 
+#include "load/games_engine.h"
 #include "load/payload.h"
 #include "load/platform.h"
 #include "proto/casemap.h"
@@ -169,6 +170,8 @@ void Client::handle_line(std::string_view line, std::uint64_t now) {
     std::from_chars(cmd.data(), cmd.data() + 3, code);
     return on_numeric(code, line, m.param(1));
   }
+  if (group_ && (proto::iequals(cmd, "GAME") || proto::iequals(cmd, "TABLE") || proto::iequals(cmd, "FAIL")))
+    return group_->on_line(group_member_, m, now);
   if (proto::iequals(cmd, "PRIVMSG")) {
     if (order_.size() == 0) return;  // not a chatting client
     // The sender must be one of ours: nick = prefix + id.
@@ -426,9 +429,14 @@ Shard::Shard(Context& ctx, unsigned index, unsigned count)
       send_timer_(io_),
       tick_timer_(io_),
       latency_(DeliveryLedger::kMaxEpochs) {
-  if (ctx.opts.scenario != Scenario::kStorm)
+  if (ctx.opts.scenario == Scenario::kGames) {
+    // The bots of one table live on one shard, so they pair up without locks.
+    for (std::uint32_t id = 0; id < ctx.opts.clients; ++id)
+      if ((id / ctx.group_size) % count == index) clients_.push_back(std::make_unique<Client>(*this, id));
+  } else if (ctx.opts.scenario != Scenario::kStorm) {
     for (std::uint32_t id = index; id < ctx.opts.clients; id += count)
       clients_.push_back(std::make_unique<Client>(*this, id));
+  }
   setup_limit_ = std::max<std::size_t>(1, ctx.opts.connect_concurrency / count);
 }
 
@@ -471,6 +479,7 @@ void Shard::on_setup_done(Client&, bool) {
 }
 
 void Shard::on_closed(Client& c) {
+  if (c.group()) c.group()->on_member_closed(c.group_member());
   if (c.id() >= ctx_.opts.clients) {
     // A storm slot: start its next connection on a later turn.
     asio::post(io_, [this, p = &c] { launch_storm(p); });
@@ -536,6 +545,7 @@ void Shard::stop_sending() {
 void Shard::quit_all() {
   asio::post(io_, [this] {
     finish_plan();
+    for (auto& g : groups_) g->shutdown();
     storm_running_ = false;
     for (auto& c : clients_) c->quit();
     for (auto& c : storm_clients_) c->quit();
@@ -545,6 +555,7 @@ void Shard::quit_all() {
 void Shard::abort_all() {
   asio::post(io_, [this] {
     finish_plan();
+    for (auto& g : groups_) g->shutdown();
     storm_running_ = false;
     for (auto& c : clients_) c->abort();
     for (auto& c : storm_clients_) c->abort();
@@ -577,6 +588,36 @@ void Shard::launch_storm(Client* c) {
   c->start(Client::Goal::kStorm, nick_index);
 }
 
+void Shard::start_games(std::uint64_t stop_ns) {
+  asio::post(io_, [this, stop_ns] {
+    // clients_ holds whole groups in id order (see the constructor).
+    const std::uint32_t n = ctx_.group_size;
+    for (std::size_t first = 0; first + n <= clients_.size(); first += n) {
+      std::vector<Client*> members;
+      for (std::uint32_t k = 0; k < n; ++k) members.push_back(clients_[first + k].get());
+      auto g = std::make_unique<GameGroup>(*this, clients_[first]->id() / n, members);
+      for (std::uint32_t k = 0; k < n; ++k) members[k]->attach(g.get(), k);
+      groups_.push_back(std::move(g));
+    }
+    for (auto& g : groups_) g->start(stop_ns);
+    check_groups();
+    games_posted = true;
+  });
+}
+
+void Shard::stop_games() {
+  asio::post(io_, [this] {
+    for (auto& g : groups_) g->stop_new();
+    check_groups();
+  });
+}
+
+void Shard::check_groups() {
+  std::uint32_t playing = 0;
+  for (auto& g : groups_) playing += g->done() ? 0 : 1;
+  groups_playing.store(playing);
+}
+
 void Shard::record_latency(std::uint32_t epoch, std::uint64_t ns) noexcept {
   if (epoch < latency_.size()) latency_[epoch].record(ns);
   window_.record(ns);
@@ -590,6 +631,7 @@ void Shard::arm_tick() {
     const auto limit = static_cast<std::uint64_t>(ctx_.opts.conn_timeout_s * 1e9);
     for (auto& c : clients_) c->check_timeout(now, limit);
     for (auto& c : storm_clients_) c->check_timeout(now, limit);
+    check_groups();
     if (now - last_window_ns_ >= 1'000'000'000ull) {
       recent_p99_ns.store(window_.percentile(99), std::memory_order_relaxed);
       window_.reset();

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "load/games.h"
 #include "load/histogram.h"
 #include "load/ledger.h"
 #include "load/options.h"
@@ -65,11 +66,19 @@ struct Context {
   std::string nick_prefix;
   DeliveryLedger ledger;
   Counters counters;
-  std::uint32_t lobby_of(std::uint32_t client) const noexcept { return client % opts.lobbies; }
+  // games: the bots of a table (group_size consecutive ids) share a lobby.
+  std::uint32_t group_size = 1;
+  std::vector<std::size_t> game_list;  // indexes into kGameNames
+  std::uint64_t seed = 0;
+  GameCounts games;
+  std::uint32_t lobby_of(std::uint32_t client) const noexcept {
+    return (client / group_size) % opts.lobbies;
+  }
   std::uint32_t slot_of(std::uint32_t client) const noexcept { return client / opts.lobbies; }
 };
 
 class Shard;
+class GameGroup;
 
 class Client {
  public:
@@ -93,6 +102,16 @@ class Client {
 
   State state() const noexcept { return state_; }
   std::uint32_t id() const noexcept { return id_; }
+  const std::string& nick() const noexcept { return nick_; }
+  // games: TABLE, GAME and FAIL lines go to this group, as its member `member`.
+  void attach(GameGroup* group, std::uint32_t member) noexcept {
+    group_ = group;
+    group_member_ = member;
+  }
+  GameGroup* group() const noexcept { return group_; }
+  std::uint32_t group_member() const noexcept { return group_member_; }
+  // Sends raw protocol text (CRLF-terminated lines).
+  void send_line(std::string_view bytes) { write(bytes); }
 
  private:
   void on_connected(const boost::system::error_code& ec);
@@ -138,6 +157,8 @@ class Client {
   std::unique_ptr<char[]> rbuf_;
   proto::LineFramer framer_;
   ReceiverOrder order_;
+  GameGroup* group_ = nullptr;
+  std::uint32_t group_member_ = 0;
 };
 
 // Sending schedule of one chat phase: every ready client of the shard sends
@@ -167,6 +188,12 @@ class Shard {
   std::future<LatencyHistogram> collect_latency(std::uint32_t first_epoch, std::uint32_t last_epoch);
   std::future<LatencyHistogram> collect_registration();
   std::future<void> barrier();
+  // games: form the groups of this shard's clients and start playing; no new
+  // table after stop_ns. stop_games(): no new table from now on.
+  void start_games(std::uint64_t stop_ns);
+  void stop_games();
+  std::atomic<std::uint32_t> groups_playing{0};  // groups not done yet
+  std::atomic<bool> games_posted{false};
 
   // Progress, readable from any thread.
   std::atomic<std::uint64_t> recent_p99_ns{0};
@@ -216,6 +243,9 @@ class Shard {
   LatencyHistogram window_;                // for the progress line
   LatencyHistogram registration_;
   std::uint64_t last_window_ns_ = 0;
+
+  std::vector<std::unique_ptr<GameGroup>> groups_;
+  void check_groups();
 
   std::vector<std::unique_ptr<Client>> storm_clients_;
   std::uint64_t storm_quota_ = 0, storm_started_ = 0, storm_deadline_ns_ = 0;

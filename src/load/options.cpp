@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <sstream>
 
+#include "load/games.h"
+
 namespace lobbyd::load {
 
 std::string_view to_string(Scenario s) noexcept {
@@ -14,12 +16,13 @@ std::string_view to_string(Scenario s) noexcept {
     case Scenario::kChat: return "chat";
     case Scenario::kRamp: return "ramp";
     case Scenario::kStorm: return "storm";
+    case Scenario::kGames: return "games";
   }
   return "?";
 }
 
 std::optional<Scenario> parse_scenario(std::string_view name) noexcept {
-  for (Scenario s : {Scenario::kIdle, Scenario::kChat, Scenario::kRamp, Scenario::kStorm})
+  for (Scenario s : {Scenario::kIdle, Scenario::kChat, Scenario::kRamp, Scenario::kStorm, Scenario::kGames})
     if (name == to_string(s)) return s;
   return std::nullopt;
 }
@@ -31,6 +34,17 @@ std::uint32_t Options::storm_count() const noexcept {
 }
 
 double Options::storm_duration_s() const noexcept { return duration_given ? duration_s : 0.0; }
+
+double Options::games_duration_s() const noexcept {
+  if (duration_given) return duration_s;
+  return games_given ? 0.0 : duration_s;
+}
+
+// Games in progress at the end need time to finish: a reversi game is 60
+// moves, each a round trip plus --think-ms, so the chat default of 3 s is short.
+double Options::games_drain_s() const noexcept {
+  return drain_given ? drain_s : std::max(30.0, 120 * think_ms / 1000.0);
+}
 
 std::string default_nick_prefix(std::uint64_t pid) {
   static constexpr char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
@@ -48,17 +62,18 @@ int parse_options(int argc, const char* const* argv, Options& o, std::string& me
       "lobbyd-load: load generator for lobbyd.\n"
       "Scenarios: idle (register and stay), chat (lobby messages, latency and delivery\n"
       "accounting), ramp (chat with rising rate until p99 or delivery breaks), storm\n"
-      "(connect/register/QUIT churn). Ends with a table and one JSON line; see docs/load.md.",
+      "(connect/register/QUIT churn), games (bots play whole games at tables, random legal\n"
+      "moves; checks game_results with --db). Ends with a table and one JSON line; see docs/load.md.",
       "lobbyd-load"};
   std::string scenario;
-  app.add_option("scenario", scenario, "idle, chat, ramp or storm")
+  app.add_option("scenario", scenario, "idle, chat, ramp, storm or games")
       ->required()
-      ->check(CLI::IsMember({"idle", "chat", "ramp", "storm"}));
+      ->check(CLI::IsMember({"idle", "chat", "ramp", "storm", "games"}));
   app.add_option("--host", o.host, "Server address")->capture_default_str();
   app.add_option("--port", o.port, "Server port")->capture_default_str()->check(CLI::Range(1, 65535));
   app.add_option("--port-file", o.port_file,
                  "Take HOST:PORT from the first line of this file (lobbyd --port-file)");
-  app.add_option("-n,--clients", o.clients, "Connections (idle, chat, ramp)")
+  auto* clients = app.add_option("-n,--clients", o.clients, "Connections (idle, chat, ramp; games: bots)")
       ->capture_default_str()
       ->check(CLI::Range(1u, 1000000u));
   app.add_option("--lobbies", o.lobbies, "Lobbies <prefix>0..<prefix>L-1, clients round-robin")
@@ -75,7 +90,9 @@ int parse_options(int argc, const char* const* argv, Options& o, std::string& me
   app.add_option("-w,--warmup", o.warmup_s, "Seconds of sending before measuring (chat, ramp)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 3600.0));
-  app.add_option("--drain", o.drain_s, "Seconds to wait for deliveries after sending stops")
+  auto* drain = app.add_option("--drain", o.drain_s,
+                               "Seconds to wait for deliveries after sending stops (games: for running "
+                               "games to end; default max(30, 120 x think time))")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 600.0));
   app.add_option("--sources", o.sources,
@@ -126,6 +143,29 @@ int parse_options(int argc, const char* const* argv, Options& o, std::string& me
       ->capture_default_str()
       ->check(CLI::Range(0.1, 3600.0));
   app.add_option("--nick-prefix", o.nick_prefix, "Nick prefix (default: L<pid base 36>x)");
+  app.add_option("--game", o.game,
+                 "games: tictactoe, connect4, reversi, crazyeights, a comma-separated list, or mix")
+      ->capture_default_str();
+  app.add_option("--seats", o.seats, "games: players per table (3-4: crazyeights only)")
+      ->capture_default_str()
+      ->check(CLI::Range(2u, 4u));
+  auto* tables = app.add_option("--tables", o.tables,
+                                "games: tables in parallel (sets --clients to tables x seats)")
+                     ->check(CLI::Range(1u, 500000u));
+  auto* games = app.add_option("--games", o.games,
+                               "games: games to start in all (default: as many as --duration allows)")
+                    ->check(CLI::Range(1u, 100000000u));
+  app.add_option("--think-ms", o.think_ms, "games: pause before each move, milliseconds")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 60000.0));
+  app.add_option("--seed", o.seed, "games: seed of the bots' move choice (default: from the clock)");
+  app.add_option("--db", o.db_url,
+                 "games: count game_results rows in this database before and after "
+                 "(sqlite:PATH or mysql://user:pass@host:port/db, as lobbyd --db)");
+  app.add_option("--results-wait", o.results_wait_s,
+                 "games: seconds to wait for the server's queued game_results writes")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 600.0));
 
   try {
     app.parse(argc, argv);
@@ -138,6 +178,25 @@ int parse_options(int argc, const char* const* argv, Options& o, std::string& me
   o.scenario = *parse_scenario(scenario);
   o.duration_given = dur->count() > 0;
   o.count_given = cnt->count() > 0;
+  o.games_given = games->count() > 0;
+  o.drain_given = drain->count() > 0;
+  if (o.scenario == Scenario::kGames) {
+    // Bots come in whole tables: --tables sets the bot count, else --clients does.
+    if (tables->count() > 0) {
+      if (clients->count() > 0 && o.clients != std::uint64_t{o.tables} * o.seats) {
+        message = fmt::format("--clients {} and --tables {} x --seats {} disagree; give one of them\n",
+                              o.clients, o.tables, o.seats);
+        return 2;
+      }
+      if (std::uint64_t{o.tables} * o.seats > 1000000u) {
+        message = "--tables x --seats: more than 1000000 bots\n";
+        return 2;
+      }
+      o.clients = o.tables * o.seats;
+    } else {
+      o.tables = o.clients / o.seats;
+    }
+  }
   return -1;
 }
 
@@ -193,6 +252,17 @@ std::string validate(const Options& o, std::uint64_t ephemeral_ports, std::uint6
   if (o.scenario == Scenario::kIdle && o.duration_s < 0) return "--duration must be >= 0";
   if (o.scenario == Scenario::kStorm && o.storm_count() == 0 && o.storm_duration_s() <= 0)
     return "storm needs --count > 0 or --duration > 0";
+  if (o.scenario == Scenario::kGames) {
+    std::vector<std::size_t> list;
+    if (std::string err = parse_game_list(o.game, o.seats, list); !err.empty()) return err;
+    if (o.clients % o.seats != 0 || o.tables == 0)
+      return fmt::format("--clients {} is not a positive multiple of --seats {}", o.clients, o.seats);
+    if (o.lobby_prefix.empty() || o.lobby_prefix[0] != '#' ||
+        o.lobby_prefix.find_first_of(" ,\a\r\n") != std::string::npos)
+      return fmt::format("--lobby-prefix '{}': must start with '#' and hold no space or comma",
+                         o.lobby_prefix);
+    if (o.games == 0 && o.games_duration_s() <= 0) return "games needs --games > 0 or --duration > 0";
+  }
   if (!o.nick_prefix.empty() && !valid_nick_prefix(o.nick_prefix))
     return fmt::format("--nick-prefix '{}': must be a valid nick start, at most 20 bytes",
                        o.nick_prefix);
@@ -233,6 +303,14 @@ double effective_timeout(const Options& o) noexcept {
       double d = o.storm_duration_s();
       if (d > 0) return d + o.conn_timeout_s + 15.0;
       return 30.0 + o.conn_timeout_s + o.storm_count() / 100.0;
+    }
+    case Scenario::kGames: {
+      // Bounded by count alone: allow each table 0.5 s per game plus 60 moves of
+      // think time (reversi's length), which is slow, not stuck.
+      double d = o.games_duration_s();
+      double per_table = static_cast<double>(o.games) / std::max(1u, o.tables) + 1;
+      double play = d > 0 ? d : 60.0 + per_table * (0.5 + 0.06 * o.think_ms);
+      return setup + play + o.games_drain_s() + o.results_wait_s + 15.0;
     }
   }
   return 300.0;

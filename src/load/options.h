@@ -8,7 +8,7 @@
 
 namespace lobbyd::load {
 
-enum class Scenario { kIdle, kChat, kRamp, kStorm };
+enum class Scenario { kIdle, kChat, kRamp, kStorm, kGames };
 
 std::string_view to_string(Scenario s) noexcept;
 std::optional<Scenario> parse_scenario(std::string_view name) noexcept;
@@ -45,6 +45,22 @@ struct Options {
   std::string nick_prefix;        // default: "L" + process id in base 36 + "x"
   bool duration_given = false;    // --duration was on the command line
   bool count_given = false;       // --count was on the command line
+
+  // games: bots in groups of `seats` play whole games at tables (docs/load.md).
+  std::string game = "tictactoe"; // a game, a comma-separated list, or "mix"
+  std::uint32_t seats = 2;        // players per table
+  std::uint32_t tables = 0;       // tables in parallel; --clients = tables * seats
+  std::uint32_t games = 0;        // games to start in all (0: bounded by --duration only)
+  double think_ms = 0;            // a bot's pause before each move
+  std::uint64_t seed = 0;         // move choice; 0: from the clock
+  std::string db_url;             // check game_results in this database (lobbyd's --db syntax)
+  double results_wait_s = 10;     // how long to poll for the queued game_results writes
+  bool games_given = false, drain_given = false;
+
+  // games: seconds after which no new table starts (0: only --games bounds the run).
+  double games_duration_s() const noexcept;
+  // games: seconds to wait for running games to end once no new table starts.
+  double games_drain_s() const noexcept;
 
   // Storm: connections to make; 0 means bounded by duration only.
   std::uint32_t storm_count() const noexcept;

@@ -77,6 +77,13 @@ std::string render_table(const RunReport& r) {
     case Scenario::kStorm:
       what = fmt::format("connect/register/QUIT, {} in flight", o.concurrency);
       break;
+    case Scenario::kGames:
+      what = fmt::format("{} at {} tables of {} seats ({} bots), {}{}think {} ms", o.game, o.tables, o.seats,
+                         o.clients, o.games > 0 ? fmt::format("{} games, ", o.games) : std::string(),
+                         o.games_duration_s() > 0 ? fmt::format("{} s, ", o.games_duration_s())
+                                                  : std::string(),
+                         o.think_ms);
+      break;
   }
   out += fmt::format("lobbyd-load {} against {}:{}: {}\n", to_string(o.scenario), r.host, r.port, what);
   row("status", r.status);
@@ -128,6 +135,29 @@ std::string render_table(const RunReport& r) {
     row("highest sustained", fmt::format("{:.1f} deliveries/s at {} msg/s per client (p99 {})",
                                          r.best_deliveries_per_s, r.best_rate, fmt_ms(r.best_p99_ns)));
     row("ramp stopped", r.stop_reason);
+  }
+  if (r.has_games) {
+    double s = r.games_s > 0 ? r.games_s : 1;
+    row("games", fmt::format("{} finished of {} started in {:.1f} s: {:.1f} games/s ({} unfinished, {} "
+                             "draws, {} forfeits)",
+                             r.games_finished, r.games_started, r.games_s, r.games_finished / s,
+                             r.games_unfinished(), r.draws, r.forfeits));
+    for (const auto& g : r.per_game)
+      row("  " + g.name, fmt::format("{} finished of {} started, {} moves", g.finished, g.started, g.moves));
+    row("moves", fmt::format("{} sent: {:.1f}/s; {} refused (FAIL MOVE)", r.moves, r.moves / s, r.failed_moves));
+    row("move latency", fmt_latency(r.latency));
+    row("game errors", fmt::format("table {}, unreadable views {}, turn timeouts {}", r.table_errors,
+                                   r.view_errors, r.turn_timeouts));
+    const ResultsCheck& c = r.results;
+    if (c.enabled) {
+      if (!c.error.empty())
+        row("game_results", c.error);
+      else
+        row("game_results", fmt::format("{} new rows of this run, {} expected: {} ({} -> {} of all rows; "
+                                        "{})",
+                                        c.found(), c.expected, judge_results(c).empty() ? "ok" : "MISMATCH",
+                                        c.total_before, c.total_after, c.url));
+    }
   }
   if (r.has_storm) {
     double s = r.storm_s > 0 ? r.storm_s : 1;
@@ -193,6 +223,12 @@ std::string render_json(const RunReport& r) {
   if (o.scenario == Scenario::kStorm)
     j.field("count", o.storm_count()).field("concurrency", o.concurrency)
         .field("storm_duration_s", o.storm_duration_s());
+  if (o.scenario == Scenario::kGames) {
+    j.field("game", o.game).field("seats", o.seats).field("tables", o.tables).field("games", o.games)
+        .field("games_duration_s", o.games_duration_s()).field("games_drain_s", o.games_drain_s())
+        .field("think_ms", o.think_ms).field("seed", o.seed);
+    if (r.results.enabled) j.field("db", r.results.url);
+  }
   j.end_object();
 
   j.begin_object("connections")
@@ -269,6 +305,46 @@ std::string render_json(const RunReport& r) {
         .field("max_sustained_p99_ms", ms(r.best_p99_ns))
         .field("stop_reason", r.stop_reason)
         .end_object();
+  }
+  if (r.has_games) {
+    double s = r.games_s > 0 ? r.games_s : 1;
+    j.begin_object("games")
+        .field("seconds", round3(r.games_s))
+        .field("started", r.games_started)
+        .field("finished", r.games_finished)
+        .field("unfinished", r.games_unfinished())
+        .field("finished_per_s", round3(r.games_finished / s))
+        .field("tables_created", r.tables_created)
+        .field("moves", r.moves)
+        .field("moves_per_s", round3(r.moves / s))
+        .field("failed_moves", r.failed_moves)
+        .field("turn_timeouts", r.turn_timeouts)
+        .field("table_errors", r.table_errors)
+        .field("view_errors", r.view_errors)
+        .field("draws", r.draws)
+        .field("forfeits", r.forfeits);
+    j.begin_object("by_game");
+    for (const auto& g : r.per_game)
+      j.begin_object(g.name).field("started", g.started).field("finished", g.finished).field("moves", g.moves)
+          .end_object();
+    j.end_object();
+    j.end_object();
+    latency_json(j, "move_latency_ms", r.latency);
+    const ResultsCheck& c = r.results;
+    j.begin_object("game_results").field("checked", c.enabled);
+    if (c.enabled) {
+      j.field("db", c.url)
+          .field("expected", c.expected)
+          .field("found", c.found())
+          .field("before", c.before)
+          .field("after", c.after)
+          .field("total_before", c.total_before)
+          .field("total_after", c.total_after)
+          .field("waited_s", round3(c.waited_s))
+          .field("ok", judge_results(c).empty())
+          .field("error", c.error);
+    }
+    j.end_object();
   }
   if (r.has_storm) {
     double s = r.storm_s > 0 ? r.storm_s : 1;

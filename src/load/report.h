@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "load/games.h"
 #include "load/histogram.h"
 #include "load/ledger.h"
 #include "load/options.h"
@@ -58,6 +59,25 @@ struct RunReport {
   bool has_storm = false;
   std::uint64_t storm_attempted = 0, storm_registered = 0, storm_completed = 0, storm_failed = 0;
   double storm_s = 0;
+
+  // games (latency above is the move latency: MOVE sent -> the mover's next STATE)
+  bool has_games = false;
+  double games_s = 0;  // from the first TABLE NEW to the end of play (drain included)
+  std::uint64_t games_started = 0, games_finished = 0, tables_created = 0, moves = 0;
+  std::uint64_t failed_moves = 0, turn_timeouts = 0, table_errors = 0, view_errors = 0;
+  std::uint64_t draws = 0, forfeits = 0;
+  struct PerGame {
+    std::string name;
+    std::uint64_t started = 0, finished = 0, moves = 0;
+  };
+  std::vector<PerGame> per_game;  // the games this run played
+  ResultsCheck results;           // game_results rows (--db)
+  std::uint64_t games_unfinished() const noexcept {
+    return games_started > games_finished ? games_started - games_finished : 0;
+  }
+  std::uint64_t game_errors() const noexcept {
+    return failed_moves + turn_timeouts + table_errors + view_errors;
+  }
 
   // idle: server memory
   bool has_memory = false;

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -16,6 +17,7 @@
 #include "load/platform.h"
 #include "load/ramp.h"
 #include "load/report.h"
+#include "load/results_db.h"
 
 namespace lobbyd::load {
 
@@ -45,6 +47,11 @@ class Runner {
     report_.host = server.address().to_string();
     report_.port = server.port();
     progress_ = !o.json_only && !o.no_progress && isatty(STDERR_FILENO);
+    if (o.scenario == Scenario::kGames) {
+      ctx_.group_size = o.seats;
+      parse_game_list(o.game, o.seats, ctx_.game_list);  // validated already
+      ctx_.seed = o.seed;
+    }
   }
 
   int run();
@@ -73,6 +80,9 @@ class Runner {
   void run_chat();
   void run_ramp();
   void run_storm();
+  void run_games();
+  void check_results();
+  std::uint32_t groups_playing() const;
   void wind_down();
   LatencyHistogram collect_latency(std::uint32_t first, std::uint32_t last);
   void close_epochs(std::uint32_t first, std::uint32_t last);
@@ -91,6 +101,8 @@ class Runner {
   std::uint64_t last_progress_ns_ = 0, last_sent_ = 0, last_received_ = 0, last_storm_ = 0;
   platform::CpuTimes last_cpu_;
   std::uint64_t ramp_closes_ = 0;
+  std::uint64_t last_games_ = 0, last_moves_ = 0;
+  ResultsDb db_;
 };
 
 bool Runner::wait_until(const Pred& pred, std::uint64_t until_ns) {
@@ -123,9 +135,19 @@ void Runner::show_progress(std::uint64_t now) {
   for (auto& s : shards_) p99 = std::max<std::uint64_t>(p99, s->recent_p99_ns.load());
   std::uint64_t errs = c.connect_errors + c.registration_errors + c.join_errors + c.setup_timeouts +
                        c.unexpected_closes;
+  const std::uint64_t games = ctx_.games.finished(), moves = ctx_.games.moves();
   if (progress_ && dt > 0) {
     std::string text;
-    if (o_.scenario == Scenario::kStorm) {
+    if (o_.scenario == Scenario::kGames) {
+      text = fmt::format(
+          "[{:6.1f}s] {:<8} conn {}/{} join {} | tables {} | games {} ({:.0f}/s) | moves {:.0f}/s | "
+          "p99 {:.2f} ms | err {} | cpu {:.0f}%",
+          (now - start_ns_) / 1e9, phase_, c.connected.load(), o_.clients, c.joined.load(), groups_playing(),
+          games, (games - last_games_) / dt, (moves - last_moves_) / dt, p99 / 1e6,
+          errs + ctx_.games.failed_moves + ctx_.games.table_errors + ctx_.games.view_errors +
+              ctx_.games.turn_timeouts,
+          cpu_pct);
+    } else if (o_.scenario == Scenario::kStorm) {
       text = fmt::format("[{:6.1f}s] {:<8} attempted {} registered {} ({:.0f}/s) failed {} | cpu {:.0f}%",
                          (now - start_ns_) / 1e9, phase_, c.storm_attempted.load(), storm,
                          (storm - last_storm_) / dt, c.storm_failed.load(), cpu_pct);
@@ -146,6 +168,8 @@ void Runner::show_progress(std::uint64_t now) {
   last_sent_ = sent;
   last_received_ = received;
   last_storm_ = storm;
+  last_games_ = games;
+  last_moves_ = moves;
 }
 
 void Runner::clear_progress() {
@@ -371,6 +395,63 @@ void Runner::run_storm() {
   report_.storm_s = (now_ns() - start) / 1e9;
 }
 
+std::uint32_t Runner::groups_playing() const {
+  std::uint32_t n = 0;
+  for (auto& s : shards_) n += s->groups_playing.load();
+  return n;
+}
+
+void Runner::run_games() {
+  report_.has_games = true;
+  report_.has_chat = false;
+  ResultsCheck& rc = report_.results;
+  if (!o_.db_url.empty()) {
+    rc.enabled = true;
+    rc.error = db_.open(o_.db_url);
+    rc.url = db_.redacted().empty() ? o_.db_url : db_.redacted();
+    if (rc.error.empty()) rc.error = db_.count(ctx_.nick_prefix, rc.total_before, rc.before);
+    if (!rc.error.empty()) {
+      report_.failures.push_back("game_results check: " + rc.error);
+      return;
+    }
+  }
+  if (!run_setup(Client::Goal::kJoin)) return;
+  const std::uint64_t t0 = now_ns();
+  const double d = o_.games_duration_s();
+  const std::uint64_t stop = d > 0 ? t0 + seconds_ns(d) : deadline_ns_;
+  for (auto& s : shards_) s->start_games(stop);
+  auto all_done = [this] {
+    for (auto& s : shards_)
+      if (!s->games_posted.load() || s->groups_playing.load() != 0) return false;
+    return true;
+  };
+  phase_ = "play";
+  wait_until([&] { return all_done() || all_lost(); }, stop);
+  // No new tables from here; the games being played run to their end.
+  for (auto& s : shards_) s->stop_games();
+  phase_ = "finish";
+  if (!stopped()) wait_until([&] { return all_done() || all_lost(); }, now_ns() + seconds_ns(o_.games_drain_s()));
+  report_.games_s = (now_ns() - t0) / 1e9;
+  report_.latency = LatencySummary::of(collect_latency(1, 1));
+}
+
+// After the QUITs: games still running then ended by forfeit, and the server
+// writes every row through its queue, so poll until the count settles.
+void Runner::check_results() {
+  ResultsCheck& rc = report_.results;
+  if (!rc.enabled || !rc.error.empty()) return;
+  rc.expected = ctx_.games.started();
+  const std::uint64_t t0 = now_ns();
+  const std::uint64_t until = t0 + seconds_ns(o_.results_wait_s);
+  phase_ = "results";
+  while (true) {
+    rc.error = db_.count(ctx_.nick_prefix, rc.total_after, rc.after);
+    if (!rc.error.empty() || rc.found() >= rc.expected || now_ns() >= until || g_signal.load() != 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  rc.waited_s = (now_ns() - t0) / 1e9;
+}
+
 void Runner::wind_down() {
   // QUIT everyone and give the server a moment to close; this phase is short
   // and bounded on its own (the watchdog allows 15 s past the time limit).
@@ -445,6 +526,36 @@ void Runner::evaluate() {
   if (r.has_ramp && !r.steps.empty() && r.verdicts.front() != StepVerdict::kPass)
     r.notes.push_back("the first ramp step already failed: lower --rate");
   if (r.has_storm && r.storm_registered == 0) r.failures.push_back("no storm connection registered");
+  if (r.has_games) {
+    const GameCounts& g = ctx_.games;
+    r.games_started = g.started();
+    r.games_finished = g.finished();
+    r.moves = g.moves();
+    r.tables_created = g.tables_created;
+    r.failed_moves = g.failed_moves;
+    r.turn_timeouts = g.turn_timeouts;
+    r.table_errors = g.table_errors;
+    r.view_errors = g.view_errors;
+    r.draws = g.draws;
+    r.forfeits = g.forfeits;
+    r.per_game.clear();
+    for (std::size_t i : ctx_.game_list)
+      r.per_game.push_back({std::string(kGameNames[i]), g.by_game[i].started.load(), g.by_game[i].finished.load(),
+                            g.by_game[i].moves.load()});
+    if (r.games_finished == 0 && !stopped() && r.failures.empty()) r.failures.push_back("no game finished");
+    if (r.game_errors() > o_.max_errors)
+      r.failures.push_back(fmt::format(
+          "{} game errors exceed --max-errors {} (refused moves {}, turn timeouts {}, table errors {}, "
+          "unreadable views {})",
+          r.game_errors(), o_.max_errors, r.failed_moves, r.turn_timeouts, r.table_errors, r.view_errors));
+    if (r.games_unfinished() > 0)
+      r.notes.push_back(fmt::format("{} games were still running after --drain {:.0f} s and ended by "
+                                    "forfeit at QUIT",
+                                    r.games_unfinished(), o_.games_drain_s()));
+    if (std::string why = judge_results(r.results); !why.empty() &&
+        std::find(r.failures.begin(), r.failures.end(), why) == r.failures.end())
+      r.failures.push_back(why);
+  }
   double per_thread = r.cpu_percent / o_.threads;
   if (per_thread >= 90)
     r.notes.push_back(fmt::format("the load generator used {:.0f}% of a core per thread: figures may be "
@@ -495,6 +606,7 @@ int Runner::run() {
     case Scenario::kChat: run_chat(); break;
     case Scenario::kRamp: run_ramp(); break;
     case Scenario::kStorm: run_storm(); break;
+    case Scenario::kGames: run_games(); break;
   }
   LatencyHistogram reg;
   for (auto& s : shards_) {
@@ -504,6 +616,7 @@ int Runner::run() {
   report_.registration = LatencySummary::of(reg);
   wind_down();
   for (auto& s : shards_) s->stop_and_join();
+  check_results();
   clear_progress();
 
   const std::uint64_t end = now_ns();
@@ -574,6 +687,8 @@ int run_load(Options o) {
     return 2;
   }
   if (o.nick_prefix.empty()) o.nick_prefix = default_nick_prefix(static_cast<std::uint64_t>(getpid()));
+  if (o.scenario == Scenario::kGames && o.seed == 0)
+    o.seed = static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count()) | 1;
   std::uint64_t fd_limit = platform::raise_fd_limit();
   err = validate(o, platform::ephemeral_ports(), fd_limit);
   if (!err.empty()) {
