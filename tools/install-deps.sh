@@ -9,6 +9,7 @@ pkgs=(
   libsoci-dev libsoci-sqlite3-4.0 libsoci-mysql4.0 sqlite3 mariadb-server mariadb-client
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-irc python3-pytest
+  libssl-dev openssl python3-websockets python3-prometheus-client # TLS, /ws, /metrics (tests too)
   chromium # the browser end-to-end tests (tests/e2e) drive it headless
 )
 # npm builds the web pages. A Node.js from elsewhere (e.g. nodesource) brings its

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <optional>
 #include <sodium.h>
 #include <fmt/format.h>
 #include <thread>
@@ -38,7 +39,7 @@ void apply_toml(const std::string& path, AppConfig& cfg) {
   auto& s = cfg.settings;
   for (auto& [k, node] : t) {
     std::string_view key = k.str();
-    if (key == "listen" || key == "lobby") continue;  // below
+    if (key == "listen" || key == "lobby" || key == "listen_tls") continue;  // below
     std::string text;
     if (!scalar_text(node, text))
       throw ConfigError(fmt::format("{}: {}: expected a single value", path, key));
@@ -52,6 +53,9 @@ void apply_toml(const std::string& path, AppConfig& cfg) {
       cfg.log_level = text;
     } else if (key == "db") {
       cfg.db = text;
+    } else if (key == "http") {
+      cfg.http = text;
+      cfg.http_explicit = true;
     } else if (auto err = core::set_setting(s, key, text); !err.empty()) {
       throw ConfigError(fmt::format("{}: {}", path, err));
     }
@@ -64,6 +68,16 @@ void apply_toml(const std::string& path, AppConfig& cfg) {
       auto v = e.value<std::string>();
       if (!v) throw ConfigError("listen: expected an array of \"host:port\" strings");
       cfg.listen.push_back(*v);
+    }
+  }
+  if (auto l = t["listen_tls"]) {
+    auto* arr = l.as_array();
+    if (!arr) throw ConfigError("listen_tls: expected an array of \"host:port\" strings");
+    cfg.listen_tls.clear();
+    for (auto& e : *arr) {
+      auto v = e.value<std::string>();
+      if (!v) throw ConfigError("listen_tls: expected an array of \"host:port\" strings");
+      cfg.listen_tls.push_back(*v);
     }
   }
   if (auto l = t["lobby"]) {
@@ -95,18 +109,26 @@ bool load_config(int argc, char** argv, AppConfig& cfg, int& exit_code) {
       "overridden by the flags below."};
   app.set_version_flag("--version", "lobbyd 0.1.0");
   std::string config_path;
-  std::vector<std::string> listen;
+  std::vector<std::string> listen, listen_tls;
+  std::optional<std::string> http;
   unsigned threads = 0;
   std::string log_level, port_file, db;
   app.add_option("-c,--config", config_path, "TOML configuration file")->check(CLI::ExistingFile);
   app.add_option("-l,--listen", listen,
                  "Listen on HOST:PORT (repeatable; default 127.0.0.1:6667; port 0 picks a free one)");
+  app.add_option("--listen-tls", listen_tls,
+                 "Listen for TLS clients on HOST:PORT (repeatable; needs the tls_cert and "
+                 "tls_key settings)");
+  app.add_option("--http", http,
+                 "HTTP server (web pages, /ws, /metrics, /api) on HOST:PORT (default "
+                 "127.0.0.1:8080; '' or off: none)");
   app.add_option("-t,--threads", threads, "Worker threads (default: one per hardware core)")
       ->check(CLI::Range(1u, 1024u));
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
   app.add_option("--port-file", port_file,
-                 "Write the bound HOST:PORT of each listener to this file (for tests and scripts)");
+                 "Write the bound HOST:PORT of each --listen listener to this file (for tests and "
+                 "scripts), then \"tls HOST:PORT\" and \"http HOST:PORT\" lines for the others");
   app.add_option("--db", db,
                  "Database URL: sqlite:PATH (default sqlite:lobbyd.db) or "
                  "mysql://user:password@host:port/dbname (MariaDB/MySQL)");
@@ -121,6 +143,12 @@ bool load_config(int argc, char** argv, AppConfig& cfg, int& exit_code) {
   }
   if (!config_path.empty()) apply_toml(config_path, cfg);
   if (!listen.empty()) cfg.listen = listen;
+  if (!listen_tls.empty()) cfg.listen_tls = listen_tls;
+  if (http) {
+    cfg.http = *http;
+    cfg.http_explicit = true;
+  }
+  if (cfg.http == "off") cfg.http.clear();
   if (threads) cfg.threads = threads;
   if (!log_level.empty()) cfg.log_level = log_level;
   if (!port_file.empty()) cfg.port_file = port_file;

@@ -19,6 +19,9 @@ struct AppConfig {
   unsigned threads = 0;  // 0: one per hardware core
   std::string log_level = "info";
   std::string port_file;  // if set, bound endpoints are written here
+  std::vector<std::string> listen_tls;  // TLS listeners (tls_cert, tls_key)
+  std::string http = "127.0.0.1:8080";  // HTTP server; "" or "off": none
+  bool http_explicit = false;           // given by flag or file: failing to bind is fatal
   std::string db = "sqlite:lobbyd.db";  // see store/db_url.h
   bool hash_password = false;           // --hash-password: print an argon2id hash and exit
 };

@@ -14,7 +14,9 @@
 #include "core/control_plane.h"
 #include "core/profiling.h"
 #include "core/server.h"
+#include "http/http_server.h"
 #include "net/listener.h"
+#include "net/tls_transport.h"
 #include "net/worker.h"
 #include "prof/profiler.h"
 #include "store/store.h"
@@ -105,6 +107,67 @@ int main(int argc, char** argv) {
     auto bound = listeners.back()->local_endpoint();
     spdlog::info("listening on {}:{}", bound.address().to_string(), bound.port());
     if (port_file) port_file << bound.address().to_string() << ':' << bound.port() << '\n';
+  }
+  // TLS listeners: same sessions as --listen, through a TLS transport.
+  if (!cfg.listen_tls.empty()) {
+    net::TransportMaker tls;
+    try {
+      tls = net::tls_transport(net::make_tls_context(cfg.settings.tls_cert, cfg.settings.tls_key));
+    } catch (const std::exception& e) {
+      spdlog::error("TLS: {}", e.what());
+      return 2;
+    }
+    for (const auto& text : cfg.listen_tls) {
+      boost::asio::ip::tcp::endpoint ep;
+      if (!net::parse_endpoint(text, ep)) {
+        spdlog::error("--listen-tls {}: expected HOST:PORT", text);
+        return 2;
+      }
+      try {
+        listeners.push_back(std::make_unique<net::Listener>(
+            *worker_ptrs[0], worker_ptrs, ep,
+            [&server, tls](net::Worker& w, boost::asio::ip::tcp::socket s) {
+              server.accept(w, std::move(s), tls);
+            }));
+      } catch (const boost::system::system_error& e) {
+        spdlog::error("cannot listen on {}: {}", text, e.code().message());
+        return 1;
+      }
+      auto bound = listeners.back()->local_endpoint();
+      spdlog::info("listening for TLS on {}:{}", bound.address().to_string(), bound.port());
+      if (port_file) port_file << "tls " << bound.address().to_string() << ':' << bound.port() << '\n';
+    }
+  }
+  // The HTTP server. The default endpoint is best effort (a second lobbyd on
+  // the machine still starts); one given explicitly must bind.
+  auto http = std::make_shared<http::HttpServer>(server, LOBBYD_DEFAULT_HTTP_ROOT, [&store] {
+    auto st = store->stats();
+    return http::DbStatus{st.connected,     st.polls,         st.reconnects,
+                          st.writes_done,   st.writes_dropped, st.writes_queued,
+                          st.changes_applied};
+  });
+  if (!cfg.http.empty()) {
+    boost::asio::ip::tcp::endpoint ep;
+    if (!net::parse_endpoint(cfg.http, ep)) {
+      spdlog::error("--http {}: expected HOST:PORT, '' or off", cfg.http);
+      return 2;
+    }
+    try {
+      listeners.push_back(std::make_unique<net::Listener>(
+          *worker_ptrs[0], worker_ptrs, ep,
+          [http](net::Worker& w, boost::asio::ip::tcp::socket s) { http->accept(w, std::move(s)); }));
+      auto bound = listeners.back()->local_endpoint();
+      spdlog::info("HTTP on http://{}:{}/ (static files from {})", bound.address().to_string(),
+                   bound.port(), http->root().string());
+      if (port_file) port_file << "http " << bound.address().to_string() << ':' << bound.port() << '\n';
+    } catch (const boost::system::system_error& e) {
+      if (cfg.http_explicit) {
+        spdlog::error("cannot listen for HTTP on {}: {}", cfg.http, e.code().message());
+        return 1;
+      }
+      spdlog::warn("no HTTP server: cannot listen on the default {}: {} (set --http)", cfg.http,
+                   e.code().message());
+    }
   }
   if (port_file) {
     port_file.close();

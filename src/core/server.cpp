@@ -38,7 +38,8 @@ void Server::load_lobbies(const std::vector<LobbyConfig>& lobbies) {
     lobbies_.insert(std::make_shared<Lobby>(lc.name, lc.topic, lc.capacity, true));
 }
 
-void Server::accept(net::Worker& w, asio::ip::tcp::socket socket) {
+void Server::accept(net::Worker& w, asio::ip::tcp::socket socket,
+                    const net::TransportMaker& transport) {
   const Settings& s = *shard(w).settings;
   boost::system::error_code ec;
   auto ep = socket.remote_endpoint(ec);
@@ -77,6 +78,7 @@ void Server::accept(net::Worker& w, asio::ip::tcp::socket socket) {
     return;
   }
   auto session = std::make_shared<Session>(w, std::move(socket), *this);
+  if (transport) session->use_transport(transport);
   session->start();
 }
 

@@ -16,6 +16,7 @@
 #include "core/ban_list.h"
 #include "core/registry.h"
 #include "core/settings.h"
+#include "net/transport.h"
 #include "net/worker.h"
 #include "store/rows.h"
 
@@ -45,7 +46,9 @@ class Server {
   std::int64_t started_at() const noexcept { return started_at_; }
 
   // Listener factory: runs on worker w's thread; admits or refuses the socket.
-  void accept(net::Worker& w, boost::asio::ip::tcp::socket socket);
+  // With a transport (TLS, WebSocket) the session speaks through it.
+  void accept(net::Worker& w, boost::asio::ip::tcp::socket socket,
+              const net::TransportMaker& transport = {});
   // A session's connection ended (any worker thread).
   void release_ip(const std::string& ip);
 

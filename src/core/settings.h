@@ -51,6 +51,16 @@ struct Settings {
   std::string oper_name;                    // OPER <oper_name> <password>; empty: no OPER
   std::string oper_password_hash;           // argon2id ($argon2id$...), from lobbyd --hash-password
 
+  // TLS listener (--listen-tls) and the HTTP server (--http); see docs/operations.md.
+  std::string tls_cert;                     // PEM certificate chain
+  std::string tls_key;                      // PEM private key
+  std::string http_root;                    // static files ("": the built-in web/dist)
+  std::string http_admin_token;             // Bearer token for /api ("": /api disabled)
+  bool metrics_public = true;               // false: /metrics needs the token too
+  std::uint32_t http_max_connections = 256; // open HTTP connections (WebSockets not counted)
+  std::uint32_t http_max_request_bytes = 65536;
+  std::uint32_t http_header_timeout_s = 10; // to read one request
+
   std::vector<LobbyConfig> lobbies{{"#lobby", "Welcome to lobbyd", 500}};
 };
 

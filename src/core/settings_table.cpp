@@ -64,6 +64,14 @@ const Entry kEntries[] = {
     {"db_poll_ms", UintField{&Settings::db_poll_ms, 10, 60000}},
     {"oper_name", StringField{&Settings::oper_name, 64}},
     {"oper_password_hash", StringField{&Settings::oper_password_hash, 255}},
+    {"tls_cert", StringField{&Settings::tls_cert, 1024}},
+    {"tls_key", StringField{&Settings::tls_key, 1024}},
+    {"http_root", StringField{&Settings::http_root, 1024}},
+    {"http_admin_token", StringField{&Settings::http_admin_token, 256}},
+    {"metrics_public", BoolField{&Settings::metrics_public}},
+    {"http_max_connections", UintField{&Settings::http_max_connections, 1, 100000}},
+    {"http_max_request_bytes", UintField{&Settings::http_max_request_bytes, 1024, 1u << 24}},
+    {"http_header_timeout_s", UintField{&Settings::http_header_timeout_s, 1, 3600}},
 };
 
 const Entry* find_entry(std::string_view key) {

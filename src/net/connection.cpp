@@ -29,13 +29,35 @@ Connection::Connection(Worker& w, asio::ip::tcp::socket socket)
 
 Connection::~Connection() = default;
 
+void Connection::use_transport(const TransportMaker& make) { transport_ = make(socket_); }
+
+std::string_view Connection::transport_name() const noexcept {
+  return transport_ ? transport_->name() : std::string_view("tcp");
+}
+
+Counter* Connection::transport_counter() noexcept {
+  if (!transport_) return nullptr;
+  return transport_->name() == "tls" ? &worker_.counters().tls_connections
+                                     : &worker_.counters().ws_connections;
+}
+
 void Connection::start() {
   worker_.attach(shared_from_this());
   attached_ = true;
+  if (transport_) {
+    transport_counter()->add();
+    handshaking_ = true;
+    transport_->async_handshake([self = shared_from_this()](const error_code& ec) {
+      Worker::BusyScope busy(self->worker_);
+      self->stream_on_handshake(ec);
+    });
+    return;
+  }
   read_next();
 }
 
 void Connection::read_next() {
+  if (transport_) return stream_read_next();
   if (reading_ || state_ != State::kOpen) return;
   reading_ = true;
   socket_.async_wait(asio::socket_base::wait_read,
@@ -166,6 +188,7 @@ void Connection::flush() {
     outq_.push_back(make_shared_buf(std::move(tail_)));
     tail_.clear();
   }
+  if (transport_) return stream_flush();
   if (waiting_writable_) return;  // the pending wait will flush
   std::size_t written_this_turn = 0;
   while (!outq_.empty()) {
@@ -253,12 +276,112 @@ void Connection::finish_close() {
   tail_.clear();
   out_bytes_ = 0;
   std::string().swap(pending_);
-  error_code ec;
-  socket_.shutdown(asio::socket_base::shutdown_both, ec);
-  socket_.close(ec);
+  if (transport_) {
+    if (attached_) transport_counter()->sub();
+    // In-flight operations end first (a stuck write or a handshake is
+    // cancelled; it cannot end politely), then the transport closes.
+    stream_closing_ = true;
+    error_code ec;
+    if (writing_ || handshaking_) {
+      stream_failed_ = true;
+      socket_.cancel(ec);
+    } else if (reading_ && transport_->close_needs_idle_read()) {
+      socket_.cancel(ec);
+    }
+    maybe_close_stream();
+  } else {
+    close_socket();
+  }
   if (attached_) {
     attached_ = false;
     worker_.detach(*this);
+  }
+}
+
+void Connection::close_socket() {
+  error_code ec;
+  socket_.shutdown(asio::socket_base::shutdown_both, ec);
+  socket_.close(ec);
+}
+
+// --- Stream transports (TLS, WebSocket): async operations, one of each kind
+// in flight. Every completion re-checks the state: the connection may have
+// closed meanwhile.
+
+void Connection::stream_on_handshake(const error_code& ec) {
+  handshaking_ = false;
+  if (state_ != State::kOpen) return maybe_close_stream();
+  if (ec) {
+    return stream_fail(transport_->name() == "tls" ? "TLS handshake failed"
+                                                   : "WebSocket handshake failed");
+  }
+  stream_ready_ = true;
+  stream_read_next();
+  if (queued_bytes() > 0) stream_flush();
+}
+
+void Connection::stream_fail(const char* reason) {
+  stream_failed_ = true;
+  if (state_ == State::kOpen) close(reason, false);
+  else finish_close();
+}
+
+void Connection::stream_read_next() {
+  if (reading_ || state_ != State::kOpen || !stream_ready_) return;
+  reading_ = true;
+  transport_->async_read([self = shared_from_this()](const error_code& ec, std::string_view data) {
+    Worker::BusyScope busy(self->worker_);
+    self->reading_ = false;
+    if (self->state_ != State::kOpen) return self->maybe_close_stream();
+    LOBBYD_ZONE("net.read");
+    if (ec) return self->stream_fail(ec == asio::error::eof ? "Connection closed" : "Read error");
+    self->worker_.counters().bytes_in.add(data.size());
+    self->feed(data);
+    self->stream_read_next();
+  });
+}
+
+void Connection::stream_flush() {
+  if (state_ == State::kClosed || writing_) return;
+  if (!stream_ready_) {
+    if (state_ == State::kClosing && !handshaking_) finish_close();
+    return;  // the handshake's completion flushes
+  }
+  if (outq_.empty()) {
+    if (state_ == State::kClosing) finish_close();
+    return;
+  }
+  // The buffers leave outq_ (discard_output() must not free them under the
+  // write) but stay counted in out_bytes_ until written.
+  std::vector<SharedBuf> bufs;
+  std::size_t bytes = 0;
+  while (!outq_.empty() && bufs.size() < kMaxGather && bytes < kMaxWriteBytesPerTurn) {
+    bytes += outq_.front()->size();
+    bufs.push_back(std::move(outq_.front()));
+    outq_.pop_front();
+  }
+  writing_ = true;
+  transport_->async_write(std::move(bufs), [self = shared_from_this(), bytes](
+                                               const error_code& ec, std::size_t n) {
+    Worker::BusyScope busy(self->worker_);
+    self->writing_ = false;
+    if (self->state_ == State::kClosed) return self->maybe_close_stream();
+    if (ec) return self->stream_fail("Write error");
+    self->out_bytes_ -= bytes;
+    self->worker_.counters().bytes_out.add(n);
+    self->stream_flush();
+  });
+}
+
+void Connection::maybe_close_stream() {
+  if (!stream_closing_ || handshaking_ || writing_ ||
+      (reading_ && transport_->close_needs_idle_read()))
+    return;
+  stream_closing_ = false;
+  if (stream_ready_ && !stream_failed_) {
+    transport_->async_close([self = shared_from_this()] { self->close_socket(); });
+  } else {
+    close_socket();
   }
 }
 

@@ -13,6 +13,13 @@
 //
 //   outq_:  [ buf0 (front_off_ bytes already written) ][ buf1 ][ buf2 ] + tail_
 //   tail_:  replies for this connection alone, batched into one buffer.
+//
+// Transports: a plain TCP connection reads with async_wait + non-blocking
+// read_some into the worker's scratch buffer and writes with write_some (the
+// hot path). A connection given a StreamTransport (TLS, WebSocket) uses its
+// async handshake/read/write instead; limits, throttle, close and linger
+// behave the same. The TCP socket stays here either way (peer address,
+// final close).
 #include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
 #include <deque>
@@ -21,6 +28,7 @@
 #include <string_view>
 
 #include "net/shared_buffer.h"
+#include "net/transport.h"
 #include "net/worker.h"
 
 namespace lobbyd::net {
@@ -35,6 +43,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Worker& worker() const noexcept { return worker_; }
   const std::string& remote_ip() const noexcept { return remote_ip_; }
   bool open() const noexcept { return state_ == State::kOpen; }
+
+  // Before start(): carry the stream over a transport built on our socket.
+  void use_transport(const TransportMaker& make);
+  std::string_view transport_name() const noexcept;  // "tcp", "tls", "ws"
 
   // Loop thread: attach to the worker and start reading.
   void start();
@@ -88,6 +100,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void feed(std::string_view fresh);
   void wait_writable();
   void finish_close();
+  // Stream transports (see top).
+  void stream_on_handshake(const boost::system::error_code& ec);
+  void stream_read_next();
+  void stream_flush();
+  void stream_fail(const char* reason);
+  void maybe_close_stream();
+  void close_socket();
+  Counter* transport_counter() noexcept;
 
   Worker& worker_;
   boost::asio::ip::tcp::socket socket_;
@@ -110,6 +130,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool input_paused_ = false;
   bool flush_scheduled_ = false;
   bool cut_scheduled_ = false;
+
+  std::unique_ptr<StreamTransport> transport_;  // null: plain TCP
+  bool handshaking_ = false;
+  bool stream_ready_ = false;    // handshake done
+  bool writing_ = false;         // an async write is in flight
+  bool stream_failed_ = false;   // an I/O error: no polite close
+  bool stream_closing_ = false;  // finish_close() waits for reads/writes to end
 };
 
 }  // namespace lobbyd::net

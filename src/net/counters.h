@@ -23,6 +23,8 @@ class Counter {
 
 struct WorkerCounters {
   Counter connections;      // open now
+  Counter tls_connections;  // of which over TLS
+  Counter ws_connections;   // of which over WebSocket
   Counter accepted;         // total since start
   Counter msgs_in, msgs_out, bytes_in, bytes_out;
   Counter sendq_cuts;       // slow readers cut

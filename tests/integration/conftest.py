@@ -120,12 +120,16 @@ class LobbydServer:
         self.host = "127.0.0.1"
         self.port = 0
         self.listeners: list[tuple[str, int]] = []
+        # Other endpoints from the port file ("http HOST:PORT", "tls HOST:PORT").
+        self.endpoints: dict[str, tuple[str, int]] = {}
+        self.extra_args: list[str] = []
         self.returncode: Optional[int] = None
         self._signalled = False
 
     def start(self, timeout: float = 10.0) -> "LobbydServer":
         cmd = [lobbyd_bin(), "--config", str(self.config_path),
-               "--listen", "127.0.0.1:0", "--port-file", str(self.port_file)]
+               "--listen", "127.0.0.1:0", "--port-file", str(self.port_file),
+               "--http", "127.0.0.1:0", *self.extra_args]
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, cwd=self.workdir)
@@ -151,9 +155,16 @@ class LobbydServer:
         except FileNotFoundError:
             return []
         out = []
+        self.endpoints = {}
         for line in text.splitlines():
             line = line.strip()
             if not line:
+                continue
+            kind, sp, rest = line.partition(" ")
+            if sp:  # "http 127.0.0.1:8080", "tls ..."
+                host, _, port = rest.rpartition(":")
+                if port.isdigit():
+                    self.endpoints[kind] = (host.strip("[]"), int(port))
                 continue
             host, sep, port = line.rpartition(":")
             if not sep or not port.isdigit() or int(port) == 0:
@@ -277,10 +288,11 @@ def start_server(request, _reaper):
     tmp = Path(tempfile.mkdtemp(prefix="lobbyd-it-"))
     servers: list[LobbydServer] = []
 
-    def _start(lobbies=None, **cfg) -> LobbydServer:
+    def _start(lobbies=None, extra_args=(), **cfg) -> LobbydServer:
         workdir = tmp / f"srv{len(servers)}"
         workdir.mkdir()
         srv = LobbydServer(workdir, make_config(lobbies, **cfg))
+        srv.extra_args = list(extra_args)
         servers.append(srv)
         return srv.start()
 

@@ -1,0 +1,415 @@
+#include "http/http_server.h"
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+#include <optional>
+#include <spdlog/spdlog.h>
+#include <sstream>
+
+#include "core/lobby.h"
+#include "core/profiling.h"
+#include "net/ws_transport.h"
+#include "prof/profiler.h"
+
+namespace lobbyd::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using boost::system::error_code;
+using asio::ip::tcp;
+using nlohmann::json;
+
+namespace {
+
+using Request = bhttp::request<bhttp::string_body>;
+using Response = bhttp::response<bhttp::string_body>;
+
+constexpr auto kWriteTimeout = std::chrono::seconds(30);
+
+std::string_view sv(beast::string_view v) { return {v.data(), v.size()}; }
+
+Response make(const Request& req, bhttp::status st, std::string body, std::string_view type) {
+  Response res{st, req.version()};
+  res.set(bhttp::field::server, "lobbyd");
+  res.set(bhttp::field::content_type, std::string(type));
+  res.set(bhttp::field::cache_control, "no-store");
+  res.keep_alive(req.keep_alive());
+  res.body() = std::move(body);
+  return res;
+}
+
+Response json_res(const Request& req, bhttp::status st, const json& j) {
+  return make(req, st, j.dump(), "application/json");
+}
+
+Response error_res(const Request& req, bhttp::status st, std::string_view msg) {
+  return json_res(req, st, json{{"error", msg}});
+}
+
+// Constant time in the token's content: both sides are hashed first, so
+// neither the length nor a prefix of the token leaks through timing.
+bool token_matches(std::string_view given, std::string_view token) {
+  unsigned char a[SHA256_DIGEST_LENGTH], b[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(given.data()), given.size(), a);
+  SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), b);
+  return CRYPTO_memcmp(a, b, sizeof a) == 0;
+}
+
+// nullopt: authorized. Otherwise the refusal to send.
+std::optional<Response> check_auth(const Request& req, const std::string& token) {
+  if (token.empty())
+    return error_res(req, bhttp::status::forbidden,
+                     "the HTTP API is disabled: set http_admin_token to enable it");
+  auto it = req.find(bhttp::field::authorization);
+  std::string_view h = it == req.end() ? std::string_view() : sv(it->value());
+  constexpr std::string_view kBearer = "Bearer ";
+  if (h.size() <= kBearer.size() || !beast::iequals(beast::string_view(h.data(), kBearer.size()), beast::string_view(kBearer.data(), kBearer.size()))) {
+    auto res = error_res(req, bhttp::status::unauthorized,
+                         "missing credentials: send Authorization: Bearer <http_admin_token>");
+    res.set(bhttp::field::www_authenticate, "Bearer realm=\"lobbyd\"");
+    return res;
+  }
+  if (!token_matches(h.substr(kBearer.size()), token))
+    return error_res(req, bhttp::status::forbidden, "wrong token");
+  return std::nullopt;
+}
+
+int hex(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decoding; false on a malformed escape or a NUL.
+bool url_decode(std::string_view in, std::string& out, bool plus_is_space) {
+  out.clear();
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '%') {
+      if (i + 2 >= in.size()) return false;
+      int h = hex(in[i + 1]), l = hex(in[i + 2]);
+      if (h < 0 || l < 0) return false;
+      c = static_cast<char>(h * 16 + l);
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      c = ' ';
+    }
+    if (c == '\0') return false;
+    out += c;
+  }
+  return true;
+}
+
+// The value of one query parameter ("" if absent).
+std::string query_param(std::string_view query, std::string_view key) {
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto pair = query.substr(0, amp);
+    auto eq = pair.find('=');
+    std::string k;
+    if (url_decode(pair.substr(0, eq), k, true) && k == key) {
+      std::string v;
+      if (eq != std::string_view::npos && url_decode(pair.substr(eq + 1), v, true)) return v;
+      return {};
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
+std::string_view content_type(const std::filesystem::path& p) {
+  static const std::pair<std::string_view, std::string_view> kTypes[] = {
+      {".html", "text/html; charset=utf-8"},
+      {".htm", "text/html; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".mjs", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
+      {".json", "application/json"},
+      {".map", "application/json"},
+      {".svg", "image/svg+xml"},
+      {".png", "image/png"},
+      {".jpg", "image/jpeg"},
+      {".jpeg", "image/jpeg"},
+      {".gif", "image/gif"},
+      {".webp", "image/webp"},
+      {".ico", "image/x-icon"},
+      {".wasm", "application/wasm"},
+      {".woff2", "font/woff2"},
+      {".woff", "font/woff"},
+      {".txt", "text/plain; charset=utf-8"},
+  };
+  auto ext = p.extension().string();
+  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const auto& [e, t] : kTypes)
+    if (e == ext) return t;
+  return "application/octet-stream";
+}
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(std::shared_ptr<HttpServer> srv, net::Worker& w, tcp::socket s)
+      : srv_(std::move(srv)), w_(w), stream_(std::move(s)) {
+    srv_->open.fetch_add(1, std::memory_order_relaxed);
+  }
+  ~HttpSession() { srv_->open.fetch_sub(1, std::memory_order_relaxed); }
+
+  void run() { read(); }
+
+ private:
+  const core::Settings& settings() const { return *srv_->server().shard(w_).settings; }
+
+  void read() {
+    const auto& s = settings();
+    parser_.emplace();
+    parser_->header_limit(std::min<std::uint32_t>(s.http_max_request_bytes, 64 * 1024));
+    parser_->body_limit(s.http_max_request_bytes);
+    stream_.expires_after(std::chrono::seconds(s.http_header_timeout_s));
+    bhttp::async_read(stream_, buf_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) {
+      net::Worker::BusyScope busy(self->w_);
+      self->on_read(ec);
+    });
+  }
+
+  void on_read(error_code ec) {
+    if (ec == bhttp::error::end_of_stream) return close();
+    if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit) {
+      Request dummy;
+      dummy.version(11);
+      auto res = error_res(dummy, bhttp::status::payload_too_large, "request too large");
+      res.keep_alive(false);
+      return send(std::move(res));
+    }
+    if (ec) return close();  // timeout, reset, malformed: nothing to answer
+    Request req = parser_->release();
+    head_ = req.method() == bhttp::verb::head;
+    std::string_view target = sv(req.target());
+    std::string_view path = target.substr(0, target.find('?'));
+    if (path == "/ws") {
+      if (beast::websocket::is_upgrade(req)) return upgrade(std::move(req));
+      auto res = error_res(req, bhttp::status::upgrade_required, "/ws is a WebSocket endpoint");
+      res.set(bhttp::field::upgrade, "websocket");
+      return send(std::move(res));
+    }
+    route(std::move(req));
+  }
+
+  // The socket leaves HTTP and becomes a client Session (admission, bans and
+  // limits as for TCP). The client waits for the 101 before sending frames,
+  // so nothing is left in buf_.
+  void upgrade(Request req) {
+    srv_->ws_upgrades.fetch_add(1, std::memory_order_relaxed);
+    stream_.expires_never();
+    tcp::socket sock = stream_.release_socket();
+    auto r = std::make_shared<const net::HttpRequest>(std::move(req));
+    srv_->server().accept(w_, std::move(sock), net::ws_transport(r, settings().recvq_bytes));
+  }
+
+  void route(Request req) {
+    std::string_view target = sv(req.target());
+    auto q = target.find('?');
+    std::string_view path = target.substr(0, q);
+    std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+    auto method = req.method();
+    bool get = method == bhttp::verb::get || method == bhttp::verb::head;
+    bool post = method == bhttp::verb::post;
+
+    if (path == "/metrics") {
+      if (!get) return method_not_allowed(req, "GET, HEAD");
+      auto s = srv_->server().settings_holder().get();
+      if (!s->metrics_public)
+        if (auto refusal = check_auth(req, s->http_admin_token)) return send(std::move(*refusal));
+      return send(make(req, bhttp::status::ok, srv_->metrics_text(),
+                       "text/plain; version=0.0.4; charset=utf-8"));
+    }
+    if (path == "/api" || path.starts_with("/api/")) {
+      auto s = srv_->server().settings_holder().get();
+      if (auto refusal = check_auth(req, s->http_admin_token)) return send(std::move(*refusal));
+      return api(std::move(req), path.substr(4), query, get, post);
+    }
+    if (!get) return method_not_allowed(req, "GET, HEAD");
+    static_file(req, path);
+  }
+
+  void method_not_allowed(const Request& req, std::string_view allow) {
+    auto res = error_res(req, bhttp::status::method_not_allowed, "method not allowed");
+    res.set(bhttp::field::allow, std::string(allow));
+    send(std::move(res));
+  }
+
+  void api(Request req, std::string_view path, std::string_view query, bool get, bool post) {
+    core::Server& server = srv_->server();
+    auto need = [&](bool ok, std::string_view allow) {
+      if (!ok) method_not_allowed(req, allow);
+      return ok;
+    };
+    if (path == "/status") {
+      if (need(get, "GET")) send(make(req, bhttp::status::ok, srv_->status_json(), "application/json"));
+      return;
+    }
+    if (path == "/lobby") {
+      if (!need(get, "GET")) return;
+      std::string name = query_param(query, "name");
+      if (name.empty()) return send(error_res(req, bhttp::status::bad_request, "name is required"));
+      core::LobbyPtr l = server.lobbies().find(name);
+      if (!l) return send(error_res(req, bhttp::status::not_found, "no such lobby"));
+      auto v = l->view();
+      json members = json::array();
+      for (const auto& m : v.members) members.push_back(m.nick);
+      return send(json_res(req, bhttp::status::ok,
+                           {{"name", l->name()}, {"topic", v.topic}, {"members", members}}));
+    }
+    if (path == "/kick" || path == "/broadcast") {
+      if (!need(post, "POST")) return;
+      json body = json::parse(req.body(), nullptr, false);
+      if (body.is_discarded() || !body.is_object())
+        return send(error_res(req, bhttp::status::bad_request, "expected a JSON object"));
+      auto text_field = [&](const char* k, std::string& out) {
+        auto it = body.find(k);
+        if (it == body.end()) return true;
+        if (!it->is_string()) return false;
+        out = it->get<std::string>();
+        return out.find_first_of(std::string_view("\r\n\0", 3)) == std::string::npos;
+      };
+      if (path == "/kick") {
+        std::string nick, reason = "Kicked by an operator";
+        if (!text_field("nick", nick) || !text_field("reason", reason) || nick.empty())
+          return send(error_res(req, bhttp::status::bad_request,
+                                "expected {\"nick\": string, \"reason\": string}"));
+        if (!server.kill(nick, reason)) return send(error_res(req, bhttp::status::not_found, "no such nick"));
+        spdlog::info("http api: kicked {} ({})", nick, reason);
+        return send(json_res(req, bhttp::status::ok, {{"ok", true}}));
+      }
+      std::string text;
+      if (!text_field("text", text) || text.empty() || text.size() > 400)
+        return send(error_res(req, bhttp::status::bad_request,
+                              "expected {\"text\": one line of 1 to 400 bytes}"));
+      server.notice_all(text);
+      spdlog::info("http api: broadcast: {}", text);
+      return send(json_res(req, bhttp::status::ok, {{"ok", true}}));
+    }
+    if (path == "/profile/start" || path == "/profile/stop" || path == "/profile/reset") {
+      if (!need(post, "POST")) return;
+      std::string_view verb = path == "/profile/start" ? "on" : path == "/profile/stop" ? "off" : "reset";
+      std::string result = core::profiler_switch(server, verb);
+      bool ok = result.starts_with("ok");
+      return send(json_res(req, ok ? bhttp::status::ok : bhttp::status::internal_server_error,
+                           {{"ok", ok},
+                            {"result", result},
+                            {"enabled", prof::Profiler::instance().enabled()}}));
+    }
+    if (path == "/profile/report" || path == "/profile/trace" || path == "/profile/folded") {
+      if (!need(get, "GET")) return;
+      // Snapshots and exports can take milliseconds: off the event loop.
+      std::string which(path);
+      server.run_blocking(
+          w_,
+          [which] {
+            auto& p = prof::Profiler::instance();
+            if (which == "/profile/report") return p.report_json();
+            std::ostringstream os;
+            if (which == "/profile/trace") p.write_chrome_trace(os);
+            else p.write_folded(os);
+            return os.str();
+          },
+          [self = shared_from_this(), req = std::move(req), which](std::string body) {
+            if (which == "/profile/folded") {
+              return self->send(make(req, bhttp::status::ok, std::move(body), "text/plain; charset=utf-8"));
+            }
+            auto res = make(req, bhttp::status::ok, std::move(body), "application/json");
+            if (which == "/profile/trace")
+              res.set(bhttp::field::content_disposition, "attachment; filename=\"lobbyd-trace.json\"");
+            self->send(std::move(res));
+          });
+      return;
+    }
+    send(error_res(req, bhttp::status::not_found, "no such API endpoint"));
+  }
+
+  void static_file(const Request& req, std::string_view path) {
+    std::string rel;
+    if (!url_decode(path, rel, false) || rel.empty() || rel.front() != '/')
+      return send(error_res(req, bhttp::status::bad_request, "bad path"));
+    if (rel == "/") rel = "/index.html";
+    else if (rel == "/admin" || rel == "/admin/") rel = "/admin.html";
+    // No segment may climb out of the root (checked on the decoded path;
+    // symbolic links inside the root are the operator's choice).
+    for (std::size_t i = 0; i < rel.size();) {
+      auto next = rel.find('/', i + 1);
+      std::string_view seg = std::string_view(rel).substr(i + 1, next == std::string::npos ? std::string::npos : next - i - 1);
+      if (seg == ".." || seg == "." || seg.find('\\') != std::string_view::npos)
+        return send(error_res(req, bhttp::status::not_found, "not found"));
+      if (next == std::string::npos) break;
+      i = next;
+    }
+    std::filesystem::path file = srv_->root() / rel.substr(1);
+    std::error_code sec;
+    if (!std::filesystem::is_regular_file(file, sec))
+      return send(error_res(req, bhttp::status::not_found, "not found"));
+    std::ifstream in(file, std::ios::binary);
+    std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof())
+      return send(error_res(req, bhttp::status::internal_server_error, "cannot read the file"));
+    auto res = make(req, bhttp::status::ok, std::move(body), content_type(file));
+    res.set(bhttp::field::cache_control, "no-cache");
+    send(std::move(res));
+  }
+
+  void send(Response res) {
+    srv_->requests.fetch_add(1, std::memory_order_relaxed);
+    res.prepare_payload();
+    if (head_) {  // same headers as GET, no body
+      auto len = res.body().size();
+      res.body().clear();
+      res.content_length(len);
+    }
+    auto sp = std::make_shared<Response>(std::move(res));
+    stream_.expires_after(kWriteTimeout);
+    bhttp::async_write(stream_, *sp, [self = shared_from_this(), sp](error_code ec, std::size_t) {
+      net::Worker::BusyScope busy(self->w_);
+      if (ec || sp->need_eof()) return self->close();
+      self->read();
+    });
+  }
+
+  void close() {
+    error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.close();
+  }
+
+  std::shared_ptr<HttpServer> srv_;
+  net::Worker& w_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buf_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  bool head_ = false;  // the request being answered is a HEAD
+};
+
+}  // namespace
+
+void HttpServer::accept(net::Worker& w, tcp::socket socket) {
+  auto s = server_.shard(w).settings;
+  if (open.load(std::memory_order_relaxed) >= s->http_max_connections) {
+    // Best effort, without blocking: the client learns why.
+    static constexpr std::string_view kBusy =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+        "Content-Length: 38\r\nConnection: close\r\n\r\n{\"error\": \"too many HTTP connections\"}";
+    error_code ec;
+    socket.non_blocking(true, ec);
+    socket.write_some(asio::buffer(kBusy.data(), kBusy.size()), ec);
+    socket.shutdown(tcp::socket::shutdown_both, ec);
+    socket.close(ec);
+    return;
+  }
+  std::make_shared<HttpSession>(shared_from_this(), w, std::move(socket))->run();
+}
+
+}  // namespace lobbyd::http

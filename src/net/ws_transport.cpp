@@ -1,0 +1,170 @@
+#include "net/ws_transport.h"
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/websocket.hpp>
+
+namespace lobbyd::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace http = beast::http;
+using boost::system::error_code;
+using asio::ip::tcp;
+
+namespace {
+
+// Length of the valid UTF-8 sequence at s[i], or 0 if invalid.
+std::size_t utf8_seq(std::string_view s, std::size_t i) {
+  auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) return 1;
+  std::size_t n;
+  std::uint32_t cp;
+  if (c >= 0xC2 && c <= 0xDF) n = 2, cp = c & 0x1F;
+  else if (c >= 0xE0 && c <= 0xEF) n = 3, cp = c & 0x0F;
+  else if (c >= 0xF0 && c <= 0xF4) n = 4, cp = c & 0x07;
+  else return 0;
+  if (i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    auto d = static_cast<unsigned char>(s[i + k]);
+    if ((d & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (d & 0x3F);
+  }
+  // Overlong forms, surrogates and values past U+10FFFF are invalid.
+  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+      (cp >= 0xD800 && cp <= 0xDFFF))
+    return 0;
+  return n;
+}
+
+class WsTransport final : public StreamTransport {
+ public:
+  WsTransport(tcp::socket& sock, std::shared_ptr<const HttpRequest> req, std::size_t max_message)
+      : ws_(sock), req_(std::move(req)) {
+    ws_.read_message_max(max_message);
+    ws_.auto_fragment(false);
+    ws_.text(true);
+    // The session does its own PING/timeout; the handshake timeout also
+    // bounds the closing handshake.
+    websocket::stream_base::timeout t{};
+    t.handshake_timeout = std::chrono::seconds(3);
+    t.idle_timeout = websocket::stream_base::none();
+    t.keep_alive_pings = false;
+    ws_.set_option(t);
+  }
+
+  std::string_view name() const noexcept override { return "ws"; }
+  bool close_needs_idle_read() const noexcept override { return false; }
+
+  void async_handshake(Done done) override {
+    bool irc = offers_irc_subprotocol(*req_);
+    ws_.set_option(websocket::stream_base::decorator([irc](websocket::response_type& res) {
+      res.set(http::field::server, "lobbyd");
+      if (irc) res.set(http::field::sec_websocket_protocol, std::string(kIrcSubprotocol));
+    }));
+    ws_.async_accept(*req_, [this, done = std::move(done)](const error_code& ec) {
+      req_.reset();  // not needed any more
+      done(ec);
+    });
+  }
+
+  void async_read(ReadDone done) override {
+    ws_.async_read(rbuf_, [this, done = std::move(done)](error_code ec, std::size_t) {
+      if (ec == websocket::error::closed) ec = asio::error::eof;
+      if (ec) return done(ec, {});
+      auto d = rbuf_.cdata();
+      std::string_view msg(static_cast<const char*>(d.data()), d.size());
+      // Tolerate a trailing line ending; one inside would smuggle a second
+      // line into the message, which the binding forbids.
+      while (!msg.empty() && (msg.back() == '\n' || msg.back() == '\r')) msg.remove_suffix(1);
+      if (msg.find_first_of("\r\n", 0) != std::string_view::npos) {
+        rbuf_.consume(rbuf_.size());
+        return done(make_error_code(boost::system::errc::bad_message), {});
+      }
+      line_.assign(msg);
+      line_ += "\r\n";
+      rbuf_.consume(rbuf_.size());
+      done({}, line_);
+    });
+  }
+
+  void async_write(std::vector<SharedBuf> bufs, WriteDone done) override {
+    out_.clear();
+    for (const auto& b : bufs) out_ += *b;
+    pos_ = 0;
+    write_next(std::move(done));
+  }
+
+  void async_close(std::function<void()> done) override {
+    ws_.async_close(websocket::close_code::normal,
+                    [done = std::move(done)](const error_code&) { done(); });
+  }
+
+ private:
+  // One message per line, in order; `done` travels with the operation so
+  // that nothing is left holding the connection if the loop is destroyed.
+  void write_next(WriteDone done) {
+    if (pos_ >= out_.size()) return done({}, out_.size());
+    std::size_t eol = out_.find('\n', pos_);
+    std::size_t end = eol == std::string::npos ? out_.size() : eol + 1;
+    std::string_view line(out_.data() + pos_, end - pos_);
+    pos_ = end;
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+    frame_ = to_valid_utf8(line);
+    ws_.async_write(asio::buffer(frame_), [this, done = std::move(done)](const error_code& ec,
+                                                                        std::size_t) mutable {
+      if (ec) return done(ec, 0);
+      write_next(std::move(done));
+    });
+  }
+
+  websocket::stream<tcp::socket&> ws_;
+  std::shared_ptr<const HttpRequest> req_;
+  beast::flat_buffer rbuf_;
+  std::string line_;   // the last message read, CRLF appended
+  std::string out_;    // the lines being written
+  std::size_t pos_ = 0;
+  std::string frame_;  // the message being written
+};
+
+}  // namespace
+
+std::string to_valid_utf8(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size();) {
+    std::size_t n = utf8_seq(in, i);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(in.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
+
+bool offers_irc_subprotocol(const HttpRequest& req) {
+  auto it = req.find(http::field::sec_websocket_protocol);
+  if (it == req.end()) return false;
+  std::string_view v(it->value().data(), it->value().size());
+  while (!v.empty()) {
+    auto comma = v.find(',');
+    std::string_view item = v.substr(0, comma);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (item == kIrcSubprotocol) return true;
+    if (comma == std::string_view::npos) break;
+    v.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+TransportMaker ws_transport(std::shared_ptr<const HttpRequest> req, std::size_t max_message) {
+  return [req = std::move(req), max_message](tcp::socket& sock) -> std::unique_ptr<StreamTransport> {
+    return std::make_unique<WsTransport>(sock, req, max_message);
+  };
+}
+
+}  // namespace lobbyd::net
