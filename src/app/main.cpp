@@ -13,6 +13,8 @@
 #include "app/config.h"
 #include "core/control_plane.h"
 #include "core/profiling.h"
+#include "core/ratings.h"
+#include "core/table.h"
 #include "core/server.h"
 #include "http/http_server.h"
 #include "net/listener.h"
@@ -72,6 +74,20 @@ int main(int argc, char** argv) {
       store::StoreOptions{db_url, std::chrono::milliseconds(cfg.settings.db_poll_ms)}, control);
   control.set_store(store.get());
   try {
+    store->connect_now();
+    // Ratings and unfinished tables come back before the first client.
+    bool read = store->read_at_start([&server](soci::session& sql) {
+      core::RatingBook::read(sql, server.ratings());
+      std::size_t n = core::restore_tables(server, sql);
+      if (n > 0) spdlog::info("restored {} unfinished table(s)", n);
+    });
+    if (!read) {
+      // Without the database's ids, new table ids must not reuse old ones.
+      server.tables().continue_after(static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+              .count()));
+      spdlog::warn("database away at start: no tables restored, games unrated until a restart with it");
+    }
     store->start();
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
@@ -79,6 +95,7 @@ int main(int argc, char** argv) {
   }
   spdlog::info("database: {}", db_url.redacted);
   server.db_write = [&store](store::WriteOp op) { store->enqueue(std::move(op)); };
+  server.db_query = [&store](store::Query q) { store->query(std::move(q)); };
   server.extra_stats = [&store] {
     auto st = store->stats();
     return fmt::format("database: connected={} polls={} reconnects={} writes_done={} "

@@ -1,10 +1,13 @@
-// Operator commands: OPER (argon2id check off the event loop) and KILL.
+// Operator commands: OPER (operator accounts, or the settings' bootstrap
+// operator; argon2id checks off the event loop) and KILL.
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <sodium.h>
 #include <algorithm>
 #include <cstdlib>
 #include <thread>
 
+#include "core/accounts.h"
 #include "core/commands.h"
 #include "core/profiling.h"
 #include "proto/casemap.h"
@@ -16,35 +19,58 @@ namespace lobbyd::core::cmd {
 
 namespace num = proto::num;
 
+namespace {
+
+void become_oper(const SessionPtr& self, bool ok) {
+  self->oper_pending = false;
+  if (!self->open()) return;
+  if (ok) {
+    self->oper = true;
+    self->numeric(num::RPL_YOUREOPER, {}, "You are now an IRC operator");
+  } else {
+    self->numeric(num::ERR_PASSWDMISMATCH, {}, "Password incorrect");
+  }
+}
+
+// The bootstrap operator of the settings (oper_name/oper_password_hash),
+// for a server whose database has no operator account yet.
+void settings_oper(const SessionPtr& s, std::string name, std::string password) {
+  const Settings& st = s->settings();
+  std::string hash = st.oper_password_hash;
+  bool name_ok = !st.oper_name.empty() && name == st.oper_name && !hash.empty();
+  s->server().run_blocking(
+      s->worker(),
+      [name_ok, hash = std::move(hash), password = std::move(password)] {
+        return name_ok && verify_password(hash, password);
+      },
+      [s](bool ok) {
+        if (ok) return become_oper(s, true);
+        // A wrong password costs the caller a second, off the side thread.
+        auto timer = std::make_shared<boost::asio::steady_timer>(s->worker().io(), std::chrono::seconds(1));
+        timer->async_wait([timer, s](const auto&) {
+          become_oper(s, false);
+          s->worker().flush_now();
+        });
+      });
+}
+
+}  // namespace
+
 void oper(Session& s, const proto::MessageView& m) {
   if (s.oper) {
     s.numeric(num::RPL_YOUREOPER, {}, "You are now an IRC operator");
     return;
   }
   if (s.oper_pending) return;  // one check at a time per client
-  const Settings& st = s.settings();
-  std::string hash = st.oper_password_hash;
-  bool name_ok = !st.oper_name.empty() && m.params[0] == st.oper_name && !hash.empty();
   s.oper_pending = true;
-  // The password is never logged; a wrong one costs the caller a second.
-  s.server().run_blocking(
-      s.worker(),
-      [name_ok, hash = std::move(hash), password = std::string(m.params[1])] {
-        bool ok = name_ok && sodium_init() >= 0 &&
-                  crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
-        if (!ok) std::this_thread::sleep_for(std::chrono::seconds(1));
-        return ok;
-      },
-      [self = s.self()](bool ok) {
-        self->oper_pending = false;
-        if (!self->open()) return;
-        if (ok) {
-          self->oper = true;
-          self->numeric(num::RPL_YOUREOPER, {}, "You are now an IRC operator");
-        } else {
-          self->numeric(num::ERR_PASSWDMISMATCH, {}, "Password incorrect");
-        }
-      });
+  // Operators are accounts whose role is 'operator'; the password is
+  // checked like a login's (never logged, failures slowed).
+  std::string name(m.params[0]), password(m.params[1]);
+  check_login(s.self(), name, password, [self = s.self(), name, password](AuthResult r) {
+    if (r.status == AuthResult::Status::kOk && r.role == "operator") return become_oper(self, true);
+    if (r.status == AuthResult::Status::kOk) return become_oper(self, false);
+    settings_oper(self, name, password);
+  });
 }
 
 void kill(Session& s, const proto::MessageView& m) {

@@ -48,6 +48,7 @@ void whois(Session& s, const proto::MessageView& m) {
   s.numeric(num::RPL_WHOISUSER, {i.nick, i.user, i.host, "*"}, i.realname);
   if (!i.lobbies.empty()) s.numeric(num::RPL_WHOISCHANNELS, {i.nick}, i.lobbies);
   s.numeric(num::RPL_WHOISSERVER, {i.nick, s.settings().server_name}, s.settings().network);
+  if (!i.account.empty()) s.numeric(num::RPL_WHOISACCOUNT, {i.nick, i.account}, "is logged in as");
   if (!i.away.empty()) s.numeric(num::RPL_AWAY, {i.nick}, i.away);
   s.numeric(num::RPL_WHOISIDLE,
             {i.nick, std::to_string(unix_now() - i.idle_since), std::to_string(i.signon)},

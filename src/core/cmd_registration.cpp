@@ -1,5 +1,6 @@
-// Connection registration and liveness: CAP, PASS, NICK, USER, PING, PONG,
-// QUIT, and the welcome burst (001-005 and the MOTD).
+// Connection registration and liveness: NICK, USER, PING, PONG, QUIT, and
+// the welcome burst (001-005 and the MOTD). CAP, PASS and the account
+// commands are in cmd_account.cpp.
 #include <chrono>
 #include <ctime>
 #include <fmt/format.h>
@@ -14,38 +15,6 @@ namespace lobbyd::core::cmd {
 
 namespace num = proto::num;
 inline constexpr std::string_view kVersion = "lobbyd-0.1.0";
-
-namespace {
-void cap_reply(Session& s, std::string_view sub, std::string_view caps) {
-  proto::LineBuilder b(s.line());
-  b.source(s.settings().server_name).command("CAP").param(s.nick().empty() ? "*" : s.nick());
-  b.param(sub).trailing(caps);
-  s.send_line(b.finish());
-}
-}  // namespace
-
-void cap(Session& s, const proto::MessageView& m) {
-  std::string_view sub = m.param(0);
-  if (proto::iequals(sub, "LS")) {
-    if (!s.registered()) s.cap_negotiating = true;
-    cap_reply(s, "LS", "");  // no capabilities yet; tags are accepted and ignored
-  } else if (proto::iequals(sub, "LIST")) {
-    cap_reply(s, "LIST", "");
-  } else if (proto::iequals(sub, "REQ")) {
-    if (!s.registered()) s.cap_negotiating = true;
-    cap_reply(s, "NAK", m.param(1));
-  } else if (proto::iequals(sub, "END")) {
-    s.cap_negotiating = false;
-    s.try_complete_registration();
-  } else {
-    s.numeric(410, {sub}, "Invalid CAP command");
-  }
-}
-
-void pass(Session& s, const proto::MessageView&) {
-  // Accepted for client compatibility; accounts arrive with the games issue.
-  if (s.registered()) s.numeric(num::ERR_ALREADYREGISTERED, {}, "You may not reregister");
-}
 
 void nick(Session& s, const proto::MessageView& m) {
   if (m.param_count == 0 || m.params[0].empty()) {

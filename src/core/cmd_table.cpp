@@ -103,10 +103,13 @@ void table_new(Session& s, const proto::MessageView& m) {
   Server& server = s.server();
   std::uint64_t id = server.tables().next_id();
   std::string name = "&" + std::to_string(id);
-  auto channel = std::make_shared<Lobby>(name, "", st.created_lobby_capacity, false);
+  // Persistent: the table, not the lobby code, removes its channel (a seat
+  // held for a disconnected player keeps an empty channel alive).
+  auto channel = std::make_shared<Lobby>(name, "", st.created_lobby_capacity, true);
   server.lobbies().insert(channel);
   auto table = std::make_shared<Table>(server, id, lobby->name(), **game, std::move(setup.value()),
                                        &s, channel, s.worker());
+  table->attach();
   server.tables().insert(table);
   {
     proto::LineBuilder b(s.line());

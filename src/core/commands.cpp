@@ -13,6 +13,7 @@ namespace {
 
 // Sorted by name for binary search.
 constexpr std::array kCommands = {
+    CommandSpec{"AUTHENTICATE", 1, false, cmd::authenticate},
     CommandSpec{"AWAY", 0, true, cmd::away},
     CommandSpec{"CAP", 1, false, cmd::cap},
     CommandSpec{"ISON", 1, true, cmd::ison},
@@ -34,8 +35,10 @@ constexpr std::array kCommands = {
     CommandSpec{"PRIVMSG", 0, true, cmd::privmsg},
     CommandSpec{"PROFILE", 1, true, cmd::profile},
     CommandSpec{"QUIT", 0, false, cmd::quit},
+    CommandSpec{"REGISTER", 3, false, cmd::register_account},
     CommandSpec{"STATS", 0, true, cmd::stats},
     CommandSpec{"TABLE", 1, true, cmd::table},
+    CommandSpec{"TOP", 1, true, cmd::top},
     CommandSpec{"TOPIC", 1, true, cmd::topic},
     CommandSpec{"USER", 4, false, cmd::user},
     CommandSpec{"USERHOST", 1, true, cmd::userhost},
@@ -46,6 +49,7 @@ constexpr std::array kCommands = {
 #ifndef LOBBYD_PROFILER_DISABLED
 // One profiler zone per command, in the order of kCommands.
 prof::ZoneDesc kCommandZones[] = {
+    {"cmd.AUTHENTICATE", __FILE__, __LINE__},
     {"cmd.AWAY", __FILE__, __LINE__},
     {"cmd.CAP", __FILE__, __LINE__},
     {"cmd.ISON", __FILE__, __LINE__},
@@ -67,8 +71,10 @@ prof::ZoneDesc kCommandZones[] = {
     {"cmd.PRIVMSG", __FILE__, __LINE__},
     {"cmd.PROFILE", __FILE__, __LINE__},
     {"cmd.QUIT", __FILE__, __LINE__},
+    {"cmd.REGISTER", __FILE__, __LINE__},
     {"cmd.STATS", __FILE__, __LINE__},
     {"cmd.TABLE", __FILE__, __LINE__},
+    {"cmd.TOP", __FILE__, __LINE__},
     {"cmd.TOPIC", __FILE__, __LINE__},
     {"cmd.USER", __FILE__, __LINE__},
     {"cmd.USERHOST", __FILE__, __LINE__},

@@ -52,6 +52,9 @@ void profile(Session&, const proto::MessageView&);
 void kill(Session&, const proto::MessageView&);
 void table(Session&, const proto::MessageView&);
 void move(Session&, const proto::MessageView&);
+void authenticate(Session&, const proto::MessageView&);
+void register_account(Session&, const proto::MessageView&);
+void top(Session&, const proto::MessageView&);
 // JOIN of one channel name, with the replies of JOIN (cmd_lobby.cpp); TABLE
 // NEW and TABLE SIT use it for the table's channel.
 void join_channel(Session&, std::string_view name);

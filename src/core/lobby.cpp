@@ -49,8 +49,14 @@ std::vector<Lobby::Member>::iterator Lobby::find_locked(const Session* s) {
                       [s](const Member& m) { return m.session.get() == s; });
 }
 
+void Lobby::set_observer(std::function<void(const net::SharedBuf&)> f) {
+  std::lock_guard lock(mu_);
+  observer_ = std::move(f);
+}
+
 void Lobby::fan_out_locked(const net::SharedBuf& msg, const Session* except) {
   LOBBYD_ZONE("core.fanout");
+  if (observer_) observer_(msg);
   net::Worker* here = net::Worker::current();
   for (const Member& m : members_) {
     if (m.session.get() == except) continue;

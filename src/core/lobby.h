@@ -5,6 +5,7 @@
 // members on other workers are reached with one batch per worker.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -68,6 +69,10 @@ class Lobby {
   std::vector<Member> close();
   // Closes the lobby if nobody is in it; true if it did.
   bool close_if_empty();
+  // Sees every message fanned out to the members, under the lobby's mutex
+  // (a game table keeps the lines a held seat missed). Must not lock
+  // anything but its own leaf mutex.
+  void set_observer(std::function<void(const net::SharedBuf&)> f);
 
  private:
   void fan_out_locked(const net::SharedBuf& msg, const Session* except);
@@ -83,6 +88,7 @@ class Lobby {
   std::string games_;
   bool closed_ = false;
   std::vector<Member> members_;
+  std::function<void(const net::SharedBuf&)> observer_;
 };
 
 using LobbyPtr = std::shared_ptr<Lobby>;

@@ -7,6 +7,7 @@
 #include "core/session.h"
 #include "core/unix_time.h"
 #include "core/table.h"
+#include "core/ratings.h"
 #include "proto/format.h"
 #include "proto/numerics.h"
 
@@ -19,6 +20,7 @@ Server::Server(SettingsPtr settings, std::vector<net::Worker*> workers)
       workers_(std::move(workers)),
       shards_(workers_.size()),
       tables_(std::make_unique<TableRegistry>()),
+      ratings_(std::make_unique<RatingBook>()),
       started_at_(unix_now()) {
   for (net::Worker* w : workers_) {
     Shard& sh = shards_[w->index()];
@@ -32,6 +34,22 @@ Server::Server(SettingsPtr settings, std::vector<net::Worker*> workers)
 }
 
 Server::~Server() = default;
+
+SessionPtr Server::claim_account(const std::string& account, const SessionPtr& s) {
+  std::lock_guard lock(accounts_mu_);
+  auto& slot = accounts_online_[account];
+  SessionPtr old = slot.lock();
+  slot = s;
+  return old == s ? nullptr : old;
+}
+
+void Server::release_account(const std::string& account, const Session* s) {
+  std::lock_guard lock(accounts_mu_);
+  auto it = accounts_online_.find(account);
+  if (it == accounts_online_.end()) return;
+  SessionPtr cur = it->second.lock();
+  if (!cur || cur.get() == s) accounts_online_.erase(it);
+}
 
 void Server::load_lobbies(const std::vector<LobbyConfig>& lobbies) {
   for (const auto& lc : lobbies)

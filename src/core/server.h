@@ -23,6 +23,9 @@
 namespace lobbyd::core {
 
 class TableRegistry;
+class RatingBook;
+class Session;
+using SessionPtr = std::shared_ptr<Session>;
 
 // State that belongs to one worker and is used only on its thread.
 struct Shard {
@@ -82,6 +85,17 @@ class Server {
   // Writes to the database (Store::enqueue); set once at start-up. Game
   // tables write their moves and results through it. Any thread.
   std::function<void(store::WriteOp)> db_write;
+  // Reads and writes someone waits for (logins, REGISTER): Store::query.
+  std::function<void(store::Query)> db_query;
+  // Password checks in flight (core/accounts.cpp bounds them).
+  std::atomic<int> auth_inflight{0};
+
+  // --- Accounts online: one connection per account. ---
+  // Records s as the account's connection; returns the previous one (to be
+  // disconnected), or null.
+  SessionPtr claim_account(const std::string& account, const SessionPtr& s);
+  void release_account(const std::string& account, const Session* s);
+  RatingBook& ratings() noexcept { return *ratings_; }
 
   // --- Operator actions (any thread; they post to the workers). ---
   BanListPtr bans() const { return std::atomic_load(&bans_); }
@@ -108,6 +122,9 @@ class Server {
   NickRegistry nicks_;
   LobbyRegistry lobbies_;
   std::unique_ptr<TableRegistry> tables_;
+  std::unique_ptr<RatingBook> ratings_;
+  std::mutex accounts_mu_;
+  std::unordered_map<std::string, std::weak_ptr<Session>> accounts_online_;
   std::int64_t started_at_;
 
   std::atomic<std::uint32_t> clients_{0};
@@ -115,7 +132,7 @@ class Server {
   std::unordered_map<std::string, std::uint32_t> per_ip_;
 
   BanListPtr bans_ = std::make_shared<const BanList>();
-  boost::asio::thread_pool blocking_{1};
+  boost::asio::thread_pool blocking_{2};
   std::atomic<bool> shutting_down_{false};
   std::chrono::steady_clock::time_point shutdown_deadline_{};
   std::function<void()> on_drained_;

@@ -2,8 +2,10 @@
 #include "core/unix_time.h"
 
 #include <algorithm>
+#include <utility>
 #include <spdlog/spdlog.h>
 
+#include "core/accounts.h"
 #include "core/commands.h"
 #include "core/table.h"
 #include "prof/profiler.h"
@@ -38,7 +40,7 @@ void Session::refresh_settings() {
 
 Session::Info Session::info() const {
   std::lock_guard lock(info_mu_);
-  return Info{nick_, user_, remote_ip(), realname_, away_, lobby_names_, signon_, idle_since_};
+  return Info{nick_, user_, remote_ip(), realname_, away_, lobby_names_, account_, signon_, idle_since_};
 }
 
 void Session::set_nick(std::string nick) {
@@ -54,6 +56,12 @@ void Session::set_user(std::string user, std::string realname) {
   prefix_ = nick_ + "!" + user_ + "@" + remote_ip();
 }
 
+void Session::set_account(std::string account, std::string role) {
+  std::lock_guard lock(info_mu_);
+  account_ = std::move(account);
+  role_ = std::move(role);
+}
+
 void Session::set_away(std::string away) {
   std::lock_guard lock(info_mu_);
   away_ = std::move(away);
@@ -62,7 +70,39 @@ void Session::set_away(std::string away) {
 void Session::mark_spoke() { idle_since_ = unix_now(); }
 
 void Session::try_complete_registration() {
-  if (registered_ || cap_negotiating || nick_.empty() || user_.empty()) return;
+  if (!open() || registered_ || cap_negotiating || auth_pending || nick_.empty() || user_.empty()) return;
+  if (!pass.empty() && account_.empty()) {
+    // PASS <account>:<password>, or PASS <password> for the account named
+    // like the nick: the fallback for clients without SASL.
+    std::string text = std::exchange(pass, {});
+    auto colon = text.find(':');
+    std::string account = colon == std::string::npos ? nick_ : text.substr(0, colon);
+    std::string password = colon == std::string::npos ? text : text.substr(colon + 1);
+    auth_pending = true;
+    check_login(self(), std::move(account), std::move(password), [self = self()](AuthResult r) {
+      self->auth_pending = false;
+      if (!self->open()) return;
+      if (r.status != AuthResult::Status::kOk) {
+        self->numeric(proto::num::ERR_PASSWDMISMATCH, {},
+                      r.status == AuthResult::Status::kUnavailable || r.status == AuthResult::Status::kBusy
+                          ? "Accounts are unavailable, try again later"
+                          : "Password incorrect");
+        self->disconnect("Bad password");
+        return;
+      }
+      logged_in(self, r);
+      self->try_complete_registration();
+    });
+    return;
+  }
+  if (account_.empty() && !settings().allow_guests) {
+    proto::LineBuilder b(line());
+    b.source(settings().server_name).command("FAIL").param("*").param("ACCOUNT_REQUIRED")
+        .trailing("This server has no guests: log in with SASL PLAIN or PASS <account>:<password>");
+    send_copy(b.finish());
+    disconnect("Account required");
+    return;
+  }
   if (const Ban* b = server_.bans()->match(nick_, user_, remote_ip(), unix_now())) {
     ban(b->reason);
     return;
@@ -73,6 +113,7 @@ void Session::try_complete_registration() {
     signon_ = idle_since_ = unix_now();
   }
   cmd::welcome(*this);
+  if (!account_.empty()) resume_tables(server_, self());  // seats held for this account
 }
 
 void Session::numeric(int code, std::initializer_list<std::string_view> params,
@@ -218,12 +259,13 @@ void Session::on_closed(std::string_view reason) {
   // already find the nick free and the lobbies without us.
   for (auto& l : lobbies_) {
     std::size_t left = l->remove(this);
-    if (l->name()[0] == '&') table_channel_left(server_, this, l);  // a seated player forfeits
+    if (l->name()[0] == '&') table_channel_left(server_, this, l, true);  // seat held or forfeited
     if (left == 0 && !l->persistent() && l->close_if_empty())
       server_.lobbies().erase_if_same(l);
   }
   lobbies_.clear();
   if (!nick_.empty()) server_.nicks().release(nick_, this);
+  if (!account_.empty()) server_.release_account(account_, this);
   if (!targets.empty()) {
     std::string l;
     proto::LineBuilder b(l);

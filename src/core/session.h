@@ -30,7 +30,7 @@ class Session final : public net::Connection {
   // Identity, written on the owner thread only (under info_mu_ so that other
   // threads can read a consistent copy through info()).
   struct Info {
-    std::string nick, user, host, realname, away, lobbies;
+    std::string nick, user, host, realname, away, lobbies, account;
     std::int64_t signon = 0;
     std::int64_t idle_since = 0;
   };
@@ -44,8 +44,20 @@ class Session final : public net::Connection {
   void set_away(std::string away);
   void mark_spoke();  // updates the idle time WHOIS reports
 
+  // Account ("" = guest) and its role ("player", "operator"); owner thread.
+  const std::string& account() const noexcept { return account_; }
+  const std::string& role() const noexcept { return role_; }
+  void set_account(std::string account, std::string role);
+
   // Registration steps (commands call these).
   bool cap_negotiating = false;
+  bool cap_302 = false;        // CAP LS 302: capability values may be sent
+  bool cap_sasl = false;       // "sasl" acknowledged
+  bool auth_pending = false;   // a login or REGISTER is being checked
+  int auth_failures = 0;       // failed logins on this connection
+  std::string sasl_mech;       // "PLAIN" during an AUTHENTICATE exchange
+  std::string sasl_buf;        // its base64 chunks so far
+  std::string pass;            // PASS before registration: a login to try
   bool oper = false;          // OPER succeeded
   bool oper_pending = false;  // an OPER check is running on the side thread
   bool has_user() const noexcept { return !user_.empty(); }
@@ -93,7 +105,7 @@ class Session final : public net::Connection {
   proto::LineFramer framer_;
 
   mutable std::mutex info_mu_;
-  std::string nick_, user_, realname_, away_, prefix_, lobby_names_;
+  std::string nick_, user_, realname_, away_, prefix_, lobby_names_, account_, role_;
   bool registered_ = false;
   std::int64_t signon_ = 0;
   std::int64_t idle_since_ = 0;

@@ -42,7 +42,9 @@ struct Settings {
   std::uint32_t away_len = 200;
 
   std::uint32_t turn_timeout_s = 60;        // a game table's move timer; running out forfeits
-  bool allow_guests = true;                 // nick-only players (accounts: games issue)
+  std::uint32_t resume_grace_s = 120;       // a disconnected account keeps its seat this long (0: forfeit at once)
+  bool allow_guests = true;                 // nick-only players; false: SASL/PASS login required
+  bool allow_registration = true;           // REGISTER creates accounts
   bool profiler_enabled = false;            // the live profiler's switch
   std::string profiler_dir;                 // reports written here at switch-off ("" = none)
   std::uint32_t profiler_auto_off_s = 0;    // switch off after N s (0 = never)

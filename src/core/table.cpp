@@ -8,6 +8,8 @@
 
 #include "core/server.h"
 #include "core/session.h"
+#include "core/commands.h"
+#include "core/ratings.h"
 
 namespace lobbyd::core {
 
@@ -47,8 +49,15 @@ Table::Table(Server& server, std::uint64_t id, std::string lobby, const games::G
       channel_(std::move(channel)),
       timer_worker_(timer_worker),
       timer_(timer_worker.io()),
+      grace_timer_(timer_worker.io()),
       setup_(std::move(setup)) {
   seats_.resize(static_cast<std::size_t>(setup_.seats));
+}
+
+void Table::attach() {
+  channel_->set_observer([w = weak_from_this()](const net::SharedBuf& line) {
+    if (auto t = w.lock()) t->record_missed(line);
+  });
 }
 
 Table::Summary Table::summary() const {
@@ -63,8 +72,12 @@ int Table::seat_of_locked(const Session* s) const {
 }
 
 int Table::seated_locked() const {
-  return static_cast<int>(
-      std::count_if(seats_.begin(), seats_.end(), [](const Seat& x) { return x.session != nullptr; }));
+  return static_cast<int>(std::count_if(seats_.begin(), seats_.end(),
+                                        [](const Seat& x) { return x.session != nullptr || x.held; }));
+}
+
+bool Table::any_held_locked() const {
+  return std::any_of(seats_.begin(), seats_.end(), [](const Seat& x) { return x.held; });
 }
 
 std::string Table::server_line(std::string_view rest) const {
@@ -88,11 +101,11 @@ std::string Table::sit(const SessionPtr& s, const std::string& nick) {
   if (closed_) return "NO_SUCH_TABLE the table is closed";
   if (seat_of_locked(s.get()) >= 0) return "ALREADY_SEATED you are seated already";
   auto free = std::find_if(seats_.begin(), seats_.end(),
-                           [](const Seat& x) { return x.session == nullptr; });
+                           [](const Seat& x) { return x.session == nullptr && !x.held; });
   if (free == seats_.end())
     return "TABLE_FULL all " + std::to_string(seats_.size()) + " seats are taken";
   if (phase_ == Phase::kPlaying) return "GAME_STARTED the game is running";
-  *free = Seat{s, nick, phase_ == Phase::kOver};
+  *free = Seat{s, nick, phase_ == Phase::kOver, s->account()};
   int seat = static_cast<int>(free - seats_.begin());
   to_channel(server_line("TABLE SEATED " + name_ + " " + nick + " " + std::to_string(seat)));
   if (seated_locked() == static_cast<int>(seats_.size())) {
@@ -122,7 +135,7 @@ std::string Table::start(const Session* s) {
     return "NOT_ENOUGH_PLAYERS " + std::string(game_.name()) + " needs at least " +
            std::to_string(game_.min_seats()) + " players";
   if (auto err = games::check_setup(game_, setup_.options, seated)) return fail(err->code, err->reason);
-  std::erase_if(seats_, [](const Seat& x) { return x.session == nullptr; });
+  std::erase_if(seats_, [](const Seat& x) { return x.session == nullptr && !x.held; });
   setup_.seats = seated;
   start_locked();
   return {};
@@ -153,8 +166,31 @@ void Table::start_locked() {
                     {"options", games::to_string(setup_.options)},
                     {"round", round_}};
   to_channel(server_line("GAME " + name_ + " START :" + start.dump()));
+  write_table_row_locked();
   send_states_locked();
   send_turn_locked();
+}
+
+void Table::write_table_row_locked() {
+  if (!server_.db_write) return;
+  games::Json players = games::Json::array();
+  for (const Seat& x : seats_) players.push_back({{"nick", x.nick}, {"account", x.account}});
+  // One row per table, replaced at each round: what a restart restores.
+  server_.db_write(store::WriteOp{"game_tables " + name_, "DELETE FROM game_tables WHERE id = :id",
+                                  {{"id", std::int64_t(id_)}}});
+  server_.db_write(store::WriteOp{
+      "game_tables " + name_,
+      "INSERT INTO game_tables (id, lobby, game, options, seats, seed, round, players, state, started_at) "
+      "VALUES (:id, :lobby, :game, :options, :seats, :seed, :round, :players, 'playing', :started_at)",
+      {{"id", std::int64_t(id_)},
+       {"lobby", lobby_},
+       {"game", std::string(game_.name())},
+       {"options", games::to_string(setup_.options)},
+       {"seats", std::int64_t(seats_.size())},
+       {"seed", std::int64_t(seed_)},
+       {"round", std::int64_t(round_)},
+       {"players", players.dump()},
+       {"started_at", started_at_}}});
 }
 
 void Table::send_states_locked() {
@@ -208,6 +244,7 @@ void Table::on_timer(std::uint64_t gen) {
     write_move_locked(seat, r.value());
     after_move_locked();
   }
+  remove_if_done();  // the game may have ended with nobody at the table
   timer_worker_.flush_now();
 }
 
@@ -233,8 +270,32 @@ void Table::finish_locked() {
   out["winner_seat"] = res.winner >= 0 ? games::Json(res.winner) : games::Json(nullptr);
   out["players"] = players;
   out["ply"] = state_->ply();
+  std::vector<std::string> accounts;
+  for (const Seat& x : seats_) accounts.push_back(x.account);
+  std::vector<store::WriteOp> rating_writes;
+  auto changes = server_.ratings().apply(game_.name(), accounts, res, rating_writes);
+  games::Json rating_change = games::Json::array(), rating = games::Json::array();
+  bool rated = false;
+  for (std::size_t i = 0; i < seats_.size(); ++i) {
+    if (changes[i]) {
+      rated = true;
+      rating_change.push_back(*changes[i]);
+      auto e = server_.ratings().find(game_.name(), accounts[i]);
+      rating.push_back(e ? games::Json(e->rating) : games::Json(nullptr));
+    } else {
+      rating_change.push_back(nullptr);
+      rating.push_back(nullptr);
+    }
+  }
+  out["rated"] = rated;
+  out["rating_change"] = rating_change;
+  out["rating"] = rating;
   to_channel(server_line("GAME " + name_ + " OVER :" + out.dump()));
   if (server_.db_write) {
+    for (auto& w : rating_writes) server_.db_write(std::move(w));
+    server_.db_write(store::WriteOp{"game_tables " + name_,
+                                    "UPDATE game_tables SET state = 'over', ended_at = :t WHERE id = :id",
+                                    {{"t", unix_s()}, {"id", std::int64_t(id_)}}});
     games::Json moves = games::Json::array();
     for (const auto& m : moves_) moves.push_back(games::Json::array({m.seat, m.text}));
     games::Json outcome = out;
@@ -257,6 +318,10 @@ void Table::finish_locked() {
   // Players who left cannot ask for a rematch: their seats become free.
   for (Seat& x : seats_)
     if (!x.session) x = Seat{};
+  ++grace_gen_;
+  std::lock_guard lock(missed_mu_);
+  missed_.clear();
+  any_missed_ = false;
 }
 
 void Table::write_move_locked(int seat, const std::string& text) {
@@ -264,9 +329,10 @@ void Table::write_move_locked(int seat, const std::string& text) {
   if (!server_.db_write) return;
   server_.db_write(store::WriteOp{
       "table_moves " + name_,
-      "INSERT INTO table_moves (table_id, ply, seat, nick, move, created_at) "
-      "VALUES (:table_id, :ply, :seat, :nick, :move, :created_at)",
+      "INSERT INTO table_moves (table_id, round, ply, seat, nick, move, created_at) "
+      "VALUES (:table_id, :round, :ply, :seat, :nick, :move, :created_at)",
       {{"table_id", std::int64_t(id_)},
+       {"round", std::int64_t(round_)},
        {"ply", std::int64_t(moves_.size())},
        {"seat", std::int64_t(seat)},
        {"nick", seats_[seat].nick},
@@ -315,12 +381,21 @@ std::string Table::rematch(const Session* s, const std::string& nick) {
   return {};
 }
 
-void Table::left(const Session* s, std::size_t members_left) {
+bool Table::left(const Session* s, std::size_t members_left, bool disconnected) {
   std::lock_guard lock(mu_);
   int seat = seat_of_locked(s);
   if (seat >= 0) {
-    if (phase_ == Phase::kPlaying) {
-      seats_[seat].session = nullptr;  // no more views for it
+    Seat& x = seats_[seat];
+    const std::uint32_t grace = server_.settings_holder().get()->resume_grace_s;
+    if (phase_ == Phase::kPlaying && disconnected && server_.shutting_down()) {
+      // A restart restores the table: nobody forfeits for our shutdown.
+      x.session = nullptr;
+      x.held = true;
+      x.held_until_ms = unix_ms() + std::int64_t(grace) * 1000;
+    } else if (phase_ == Phase::kPlaying && disconnected && !x.account.empty() && grace > 0) {
+      hold_locked(seat);
+    } else if (phase_ == Phase::kPlaying) {
+      x.session = nullptr;  // no more views for it
       auto r = state_->forfeit(seat, games::Forfeit::kResign);
       if (r) {
         write_move_locked(seat, r.value());
@@ -328,15 +403,202 @@ void Table::left(const Session* s, std::size_t members_left) {
         else if (state_->result().over) finish_locked();
       }
     } else {
-      std::string nick = seats_[seat].nick;
-      seats_[seat] = Seat{};
+      std::string nick = x.nick;
+      x = Seat{};
       if (members_left > 0) to_channel(server_line("TABLE STOOD " + name_ + " " + nick));
     }
   }
-  if (members_left == 0) {
+  if (members_left == 0 && !(phase_ == Phase::kPlaying && any_held_locked())) {
     closed_ = true;
     ++timer_gen_;
+    ++grace_gen_;
+    return false;
   }
+  return true;
+}
+
+void Table::hold_locked(int seat) {
+  Seat& x = seats_[seat];
+  const std::uint32_t grace = server_.settings_holder().get()->resume_grace_s;
+  x.session = nullptr;
+  x.held = true;
+  x.held_until_ms = unix_ms() + std::int64_t(grace) * 1000;
+  to_channel(server_line("TABLE AWAY " + name_ + " " + x.nick + " " + std::to_string(x.held_until_ms)));
+  {
+    std::lock_guard lock(missed_mu_);
+    missed_[seat] = Missed{};
+    any_missed_ = true;
+  }
+  arm_grace_locked();
+}
+
+void Table::arm_grace_locked() {
+  std::int64_t first = 0;
+  for (const Seat& x : seats_)
+    if (x.held && (first == 0 || x.held_until_ms < first)) first = x.held_until_ms;
+  std::uint64_t gen = ++grace_gen_;
+  if (first == 0) return;
+  auto when = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max<std::int64_t>(0, first - unix_ms()));
+  timer_worker_.post([self = shared_from_this(), gen, when] {
+    self->grace_timer_.expires_at(when);
+    self->grace_timer_.async_wait([self, gen](const boost::system::error_code& ec) {
+      if (!ec) self->on_grace(gen);
+    });
+  });
+}
+
+void Table::on_grace(std::uint64_t gen) {
+  net::Worker::BusyScope busy(timer_worker_);
+  {
+    std::lock_guard lock(mu_);
+    if (closed_ || gen != grace_gen_ || phase_ != Phase::kPlaying || !state_) return;
+    const std::int64_t now = unix_ms() + 5;  // a timer may fire a hair early
+    for (std::size_t i = 0; i < seats_.size() && phase_ == Phase::kPlaying; ++i) {
+      Seat& x = seats_[i];
+      if (!x.held || x.held_until_ms > now) continue;
+      x.held = false;
+      {
+        std::lock_guard ml(missed_mu_);
+        missed_.erase(static_cast<int>(i));
+        any_missed_ = !missed_.empty();
+      }
+      to_channel(server_line("TABLE GONE " + name_ + " " + x.nick));
+      auto r = state_->forfeit(static_cast<int>(i), games::Forfeit::kTimeout);
+      if (r) {
+        write_move_locked(static_cast<int>(i), r.value());
+        after_move_locked();
+      }
+    }
+    if (phase_ == Phase::kPlaying) arm_grace_locked();
+  }
+  remove_if_done();
+  timer_worker_.flush_now();
+}
+
+void Table::remove_if_done() {
+  {
+    std::lock_guard lock(mu_);
+    if (channel_->member_count() > 0 || (phase_ == Phase::kPlaying && any_held_locked())) return;
+    closed_ = true;
+    ++timer_gen_;
+    ++grace_gen_;
+  }
+  server_.tables().erase(id_);
+  if (channel_->close_if_empty()) server_.lobbies().erase_if_same(channel_);
+}
+
+void Table::record_missed(const net::SharedBuf& line) {
+  if (!any_missed_.load(std::memory_order_relaxed)) return;
+  constexpr std::size_t kMaxLines = 500, kMaxBytes = 256 * 1024;
+  std::lock_guard lock(missed_mu_);
+  for (auto& [seat, m] : missed_) {
+    m.lines.push_back(line);
+    m.bytes += line->size();
+    while (m.lines.size() > kMaxLines || m.bytes > kMaxBytes) {
+      m.bytes -= m.lines.front()->size();
+      m.lines.pop_front();
+      ++m.dropped;
+    }
+  }
+}
+
+bool Table::holds_seat_for(const std::string& account) const {
+  std::lock_guard lock(mu_);
+  return std::any_of(seats_.begin(), seats_.end(),
+                     [&](const Seat& x) { return x.held && x.account == account; });
+}
+
+bool Table::resume(const SessionPtr& s) {
+  int seat = -1;
+  {
+    std::lock_guard lock(mu_);
+    if (closed_ || phase_ != Phase::kPlaying) return false;
+    for (std::size_t i = 0; i < seats_.size(); ++i)
+      if (seats_[i].held && seats_[i].account == s->account()) seat = static_cast<int>(i);
+    if (seat < 0) return false;
+    Seat& x = seats_[seat];
+    x.session = s;  // seated again before the JOIN: catch_up() leaves it alone
+    x.held = false;
+    x.nick = s->nick();
+    arm_grace_locked();
+  }
+  cmd::join_channel(*s, name_);
+  Missed missed;
+  {
+    std::lock_guard ml(missed_mu_);
+    auto it = missed_.find(seat);
+    if (it != missed_.end()) {
+      missed = std::move(it->second);
+      missed_.erase(it);
+    }
+    any_missed_ = !missed_.empty();
+  }
+  std::lock_guard lock(mu_);
+  if (seats_[seat].session != s || !state_) return true;  // lost again meanwhile
+  // The player's own burst: RESUMED, what it missed, then the present.
+  s->send_any(net::make_shared_buf(server_line("TABLE RESUMED " + name_ + " " + std::to_string(seat) + " " +
+                                               std::to_string(missed.lines.size()) + " " +
+                                               std::to_string(missed.dropped))));
+  for (const auto& l : missed.lines) s->send_any(l);
+  games::Json players = games::Json::array();
+  for (const Seat& x : seats_) players.push_back(x.nick);
+  games::Json start{{"game", game_.name()}, {"seats", seats_.size()}, {"players", players},
+                    {"seed", seed_}, {"options", games::to_string(setup_.options)}, {"round", round_},
+                    {"resumed", true}};
+  s->send_any(net::make_shared_buf(server_line("GAME " + name_ + " START :" + start.dump())));
+  s->send_any(net::make_shared_buf(server_line("GAME " + name_ + " STATE :" + state_->view(seat).dump())));
+  if (state_->to_move() >= 0)
+    s->send_any(net::make_shared_buf(server_line("GAME " + name_ + " TURN " + seats_[state_->to_move()].nick +
+                                                 " " + std::to_string(deadline_ms_))));
+  to_channel(server_line("TABLE BACK " + name_ + " " + s->nick() + " " + std::to_string(seat)));
+  return true;
+}
+
+std::string Table::restore(const Saved& saved) {
+  std::lock_guard lock(mu_);
+  if (saved.players.size() != seats_.size()) return "seat count does not match the players";
+  auto initial = game_.initial(saved.seed, setup_.options, static_cast<int>(seats_.size()));
+  if (!initial) return initial.error().reason;
+  state_ = std::move(initial.value());
+  for (const auto& m : saved.moves) {
+    auto r = state_->apply_logged(m.seat, m.text);
+    if (!r) return "move " + std::to_string(moves_.size() + 1) + " (" + m.text + "): " + r.error().reason;
+    moves_.push_back(m);
+  }
+  seed_ = saved.seed;
+  round_ = saved.round;
+  started_at_ = saved.started_at;
+  phase_ = Phase::kPlaying;
+  const std::uint32_t grace = std::max<std::uint32_t>(server_.settings_holder().get()->resume_grace_s, 1);
+  for (std::size_t i = 0; i < seats_.size(); ++i) {
+    Seat& x = seats_[i];
+    x.nick = saved.players[i].first;
+    x.account = saved.players[i].second;
+    x.held = true;
+    x.held_until_ms = unix_ms() + std::int64_t(grace) * 1000;
+    if (x.account.empty()) continue;
+    std::lock_guard ml(missed_mu_);
+    missed_[static_cast<int>(i)] = Missed{};
+    any_missed_ = true;
+  }
+  if (state_->result().over) {  // the result was not written before the restart
+    finish_locked();
+    return {};
+  }
+  // Guests cannot prove who they are: their seats are forfeited now.
+  for (std::size_t i = 0; i < seats_.size() && !state_->result().over; ++i) {
+    if (!seats_[i].account.empty()) continue;
+    seats_[i].held = false;
+    auto r = state_->forfeit(static_cast<int>(i), games::Forfeit::kTimeout);
+    if (r) write_move_locked(static_cast<int>(i), r.value());
+  }
+  if (state_->result().over) {
+    finish_locked();
+    return {};
+  }
+  send_turn_locked();
+  arm_grace_locked();
+  return {};
 }
 
 void Table::catch_up(const SessionPtr& s) {
@@ -354,7 +616,11 @@ void Table::close() {
   std::lock_guard lock(mu_);
   closed_ = true;
   ++timer_gen_;
-  timer_worker_.post([self = shared_from_this()] { self->timer_.cancel(); });
+  ++grace_gen_;
+  timer_worker_.post([self = shared_from_this()] {
+    self->timer_.cancel();
+    self->grace_timer_.cancel();
+  });
 }
 
 // --- TableRegistry ---
@@ -401,20 +667,26 @@ std::vector<TablePtr> TableRegistry::all() const {
   return out;
 }
 
-void table_channel_left(Server& server, const Session* s, const LobbyPtr& channel) {
+void table_channel_left(Server& server, const Session* s, const LobbyPtr& channel, bool disconnected) {
   TablePtr t = server.tables().find(channel->name());
   if (!t || t->channel() != channel) return;
-  std::size_t left = channel->member_count();
-  t->left(s, left);
-  if (left == 0) {
-    t->close();
-    server.tables().erase(t->id());
-  }
+  if (t->left(s, channel->member_count(), disconnected)) return;
+  t->close();
+  server.tables().erase(t->id());
+  // Table channels are not removed when empty by the lobby code (a held
+  // seat needs its channel): the table removes it.
+  if (channel->close_if_empty()) server.lobbies().erase_if_same(channel);
 }
 
 void table_channel_joined(Server& server, const SessionPtr& s, const LobbyPtr& channel) {
   TablePtr t = server.tables().find(channel->name());
   if (t && t->channel() == channel) t->catch_up(s);
+}
+
+void resume_tables(Server& server, const SessionPtr& s) {
+  if (s->account().empty()) return;
+  for (const TablePtr& t : server.tables().all())
+    if (t->holds_seat_for(s->account())) t->resume(s);
 }
 
 }  // namespace lobbyd::core

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -18,6 +19,10 @@
 #include "core/lobby.h"
 #include "games/game.h"
 #include "net/worker.h"
+
+namespace soci {
+class session;
+}
 
 namespace lobbyd::core {
 
@@ -54,9 +59,34 @@ class Table : public std::enable_shared_from_this<Table> {
   std::string resign(const Session* s);
   std::string rematch(const Session* s, const std::string& nick);
   // The session left the channel (PART) or disconnected: a seated player
-  // forfeits a running game, or gives the seat up otherwise. `members_left`:
-  // the channel's member count after it left; 0 closes the table.
-  void left(const Session* s, std::size_t members_left);
+  // forfeits a running game, or gives the seat up otherwise; a disconnected
+  // player with an account keeps the seat for resume_grace_s (held).
+  // `members_left`: the channel's member count after it left. Returns
+  // false when the table is done (nobody there, no seat held): remove it.
+  bool left(const Session* s, std::size_t members_left, bool disconnected);
+  // A player logged in to an account whose seat is held: takes the seat
+  // back, joins the channel, and gets the lines it missed and the state.
+  // False if no seat is held for that account here.
+  bool resume(const SessionPtr& s);
+  bool holds_seat_for(const std::string& account) const;
+  // Removes the table (and its channel) if nobody is there and no seat is
+  // held: after a timer or a restore ended a game.
+  void remove_if_done();
+  // Sets up the channel's observer (missed lines); call once after creation.
+  void attach();
+
+  // After a restart: the unfinished round as the database logged it.
+  struct Saved {
+    std::uint64_t seed = 0;
+    int round = 1;
+    std::int64_t started_at = 0;
+    std::vector<std::pair<std::string, std::string>> players;  // {nick, account} per seat
+    std::vector<games::LoggedMove> moves;
+  };
+  // Replays the moves and holds every seat (guests' seats are forfeited:
+  // nobody can prove to be them). Returns an error text if the log does not
+  // replay (the table is then dropped).
+  std::string restore(const Saved& saved);
   // Sends the public state and the turn to a new spectator.
   void catch_up(const SessionPtr& s);
   // Stops the timer (the table is being removed).
@@ -64,9 +94,18 @@ class Table : public std::enable_shared_from_this<Table> {
 
  private:
   struct Seat {
-    SessionPtr session;  // null: free (or its player left)
+    SessionPtr session;  // null: free, or its player left or is away
     std::string nick;
     bool rematch = false;
+    std::string account;          // "" for guests
+    bool held = false;            // away: disconnected, seat kept until held_until_ms
+    std::int64_t held_until_ms = 0;
+  };
+  // Lines a held seat missed, bounded; its own leaf mutex because the
+  // channel's observer records them under the lobby's mutex.
+  struct Missed {
+    std::deque<net::SharedBuf> lines;
+    std::size_t bytes = 0, dropped = 0;
   };
 
   int seat_of_locked(const Session* s) const;
@@ -81,6 +120,12 @@ class Table : public std::enable_shared_from_this<Table> {
   void to_channel(const std::string& line) const;
   std::string server_line(std::string_view rest) const;
   void write_move_locked(int seat, const std::string& text);
+  void hold_locked(int seat);
+  void arm_grace_locked();
+  void on_grace(std::uint64_t gen);
+  void record_missed(const net::SharedBuf& line);
+  bool any_held_locked() const;
+  void write_table_row_locked();
 
   Server& server_;
   const std::uint64_t id_;
@@ -90,6 +135,7 @@ class Table : public std::enable_shared_from_this<Table> {
   const LobbyPtr channel_;
   net::Worker& timer_worker_;
   boost::asio::steady_timer timer_;  // timer_worker_'s thread only
+  boost::asio::steady_timer grace_timer_;  // same
 
   mutable std::mutex mu_;
   games::TableSetup setup_;          // guarded by mu_
@@ -103,6 +149,11 @@ class Table : public std::enable_shared_from_this<Table> {
   std::vector<games::LoggedMove> moves_;
   std::uint64_t timer_gen_ = 0;      // bumped whenever the turn changes
   std::int64_t deadline_ms_ = 0;     // unix ms of the current turn's deadline
+  std::uint64_t grace_gen_ = 0;
+
+  std::mutex missed_mu_;             // leaf: taken under mu_ or the channel's mutex
+  std::map<int, Missed> missed_;     // by held seat
+  std::atomic<bool> any_missed_{false};
 };
 
 using TablePtr = std::shared_ptr<Table>;
@@ -116,6 +167,12 @@ class TableRegistry {
   void erase(std::uint64_t id);
   std::vector<TablePtr> in_lobby(std::string_view lobby) const;  // by id
   std::vector<TablePtr> all() const;
+  // Ids continue after the database's highest (restart).
+  void continue_after(std::uint64_t id) {
+    std::uint64_t want = id + 1, cur = next_.load();
+    while (cur < want && !next_.compare_exchange_weak(cur, want)) {
+    }
+  }
 
   // Games that reached their end (any thread; for STATS and /metrics).
   std::uint64_t games_finished() const noexcept { return finished_.load(std::memory_order_relaxed); }
@@ -131,8 +188,16 @@ class TableRegistry {
 // A session left a table channel (PART, JOIN 0, disconnect): the seat is
 // given up or forfeited, and an empty table is removed. Call after the
 // session was removed from the channel.
-void table_channel_left(Server& server, const Session* s, const LobbyPtr& channel);
+void table_channel_left(Server& server, const Session* s, const LobbyPtr& channel,
+                        bool disconnected = false);
 // A session joined a table channel: it gets the public state if a game runs.
 void table_channel_joined(Server& server, const SessionPtr& s, const LobbyPtr& channel);
+// A session just logged in (or registered logged in): takes back every seat
+// held for its account. Owner thread of s.
+void resume_tables(Server& server, const SessionPtr& s);
+
+// Start-up: reads the unfinished tables from the database (store thread,
+// before the event loops run) and restores them. Returns how many.
+std::size_t restore_tables(Server& server, soci::session& sql);
 
 }  // namespace lobbyd::core

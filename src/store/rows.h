@@ -2,10 +2,15 @@
 // Rows of the operator's tables as the store reads them. Plain values: the
 // store thread builds them and hands them over; nobody shares them mutably.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <variant>
 #include <vector>
+
+namespace soci {
+class session;
+}
 
 namespace lobbyd::store {
 
@@ -38,6 +43,16 @@ struct WriteOp {
   std::string what;  // for logs: "admin_commands#12 result"
   std::string sql;
   std::vector<std::pair<std::string, Value>> params;
+};
+
+// A read or a write whose answer someone waits for (a login, REGISTER).
+// run() executes on the store thread and must post its answer elsewhere;
+// unavailable() runs instead when the database is away, the queue is full,
+// or run() threw (logged). Exactly one of them runs.
+struct Query {
+  std::string what;  // for logs: "account lookup"
+  std::function<void(soci::session&)> run;
+  std::function<void()> unavailable;
 };
 
 }  // namespace lobbyd::store

@@ -75,10 +75,34 @@ std::vector<Migration> migrations(Dialect d) {
       "started_at BIGINT NOT NULL, ended_at BIGINT NOT NULL){}",
       id, big_text, engine));
   g.push_back("CREATE INDEX game_results_table ON game_results (table_id)");
-  return {v1, v2};
+
+  // Accounts, ratings, and the tables a restart must restore.
+  Migration v3{3, {}};
+  auto& a = v3.statements;
+  a.push_back(fmt::format(
+      "CREATE TABLE accounts ({}, name VARCHAR(64) NOT NULL UNIQUE, display VARCHAR(64) NOT NULL, "
+      "password_hash VARCHAR(255) NOT NULL, role VARCHAR(16) NOT NULL DEFAULT 'player', "
+      "disabled INTEGER NOT NULL DEFAULT 0, created_at BIGINT NOT NULL DEFAULT {}, "
+      "last_login_at BIGINT NULL){}",
+      id, now, engine));
+  a.push_back(fmt::format(
+      "CREATE TABLE ratings (account VARCHAR(64) NOT NULL, game VARCHAR(32) NOT NULL, "
+      "rating INTEGER NOT NULL, games INTEGER NOT NULL DEFAULT 0, wins INTEGER NOT NULL DEFAULT 0, "
+      "losses INTEGER NOT NULL DEFAULT 0, draws INTEGER NOT NULL DEFAULT 0, "
+      "updated_at BIGINT NOT NULL DEFAULT {}, PRIMARY KEY (account, game)){}",
+      now, engine));
+  a.push_back(fmt::format(
+      "CREATE TABLE game_tables (id BIGINT NOT NULL PRIMARY KEY, lobby VARCHAR(64) NOT NULL, "
+      "game VARCHAR(32) NOT NULL, options VARCHAR(255) NOT NULL DEFAULT '', seats INTEGER NOT NULL, "
+      "seed BIGINT NOT NULL, round INTEGER NOT NULL, players TEXT NOT NULL, "
+      "state VARCHAR(16) NOT NULL, started_at BIGINT NOT NULL, ended_at BIGINT NULL){}",
+      engine));
+  a.push_back("CREATE INDEX game_tables_state ON game_tables (state)");
+  a.push_back("ALTER TABLE table_moves ADD COLUMN round INTEGER NOT NULL DEFAULT 1");
+  return {v1, v2, v3};
 }
 
-int latest_schema_version() { return 2; }
+int latest_schema_version() { return 3; }
 
 int migrate(soci::session& sql, Dialect d) {
   sql << "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)";

@@ -44,7 +44,9 @@ void Store::connect() {
   stats_.connected = true;
 }
 
-void Store::start() {
+void Store::connect_now() {
+  if (connected_once_) return;
+  connected_once_ = true;
   try {
     connect();
   } catch (const std::exception& e) {
@@ -57,6 +59,16 @@ void Store::start() {
     sql_.reset();
   }
   if (sql_) poll_once();  // apply the database's configuration before accepting clients
+}
+
+bool Store::read_at_start(const std::function<void(soci::session&)>& fn) {
+  if (!sql_) return false;
+  fn(*sql_);
+  return true;
+}
+
+void Store::start() {
+  connect_now();
   thread_ = std::thread([this] {
     prof::Profiler::set_thread_name("store");
     run();
@@ -89,6 +101,43 @@ void Store::enqueue(WriteOp op) {
   cv_.notify_all();
 }
 
+void Store::query(Query q) {
+  {
+    std::lock_guard lock(mu_);
+    if (queries_.size() < opts_.query_queue_max && !stop_) {
+      queries_.push_back(std::move(q));
+      cv_.notify_all();
+      return;
+    }
+  }
+  spdlog::warn("database: {} refused (query queue full or stopping)", q.what);
+  q.unavailable();
+}
+
+void Store::run_queries() {
+  while (true) {
+    Query q;
+    {
+      std::lock_guard lock(mu_);
+      if (queries_.empty()) return;
+      q = std::move(queries_.front());
+      queries_.pop_front();
+    }
+    if (!sql_) {
+      q.unavailable();
+      continue;
+    }
+    try {
+      LOBBYD_ZONE("store.query");
+      q.run(*sql_);
+    } catch (const std::exception& e) {
+      spdlog::error("database: {} failed: {}", q.what, e.what());
+      q.unavailable();
+      throw;  // the connection may be broken: the run loop reconnects
+    }
+  }
+}
+
 void Store::set_poll_interval(std::chrono::milliseconds p) { poll_ms_.store(p.count()); }
 
 StoreStats Store::stats() const {
@@ -98,7 +147,7 @@ StoreStats Store::stats() const {
 
 void Store::wait(std::chrono::milliseconds d) {
   std::unique_lock lock(mu_);
-  cv_.wait_for(lock, d, [this] { return stop_; });
+  cv_.wait_for(lock, d, [this] { return stop_ || !queries_.empty(); });
 }
 
 void Store::run() {
@@ -123,14 +172,17 @@ void Store::run() {
         if (failures++ % 10 == 0)
           spdlog::warn("database {}: cannot connect ({}); retrying in {} ms", opts_.url.redacted,
                        e.what(), backoff.count());
+        run_queries();  // nobody waits for a database that is away
         wait(backoff);
         backoff = std::min(backoff * 2, kMaxBackoff);
         continue;
       }
     }
     try {
+      run_queries();
       flush_writes();
       poll_once();
+      run_queries();
     } catch (const std::exception& e) {
       spdlog::error("database {}: {} (serving with the last known configuration; reconnecting)",
                     opts_.url.redacted, e.what());
@@ -139,7 +191,29 @@ void Store::run() {
       stats_.connected = false;
       continue;
     }
-    wait(std::chrono::milliseconds(poll_ms_.load()));
+    // Queries wake the thread early; the poll keeps its own rhythm.
+    auto next_poll = std::chrono::steady_clock::now() + std::chrono::milliseconds(poll_ms_.load());
+    while (sql_ && std::chrono::steady_clock::now() < next_poll) {
+      {
+        std::lock_guard lock(mu_);
+        if (stop_) break;
+      }
+      wait(std::chrono::duration_cast<std::chrono::milliseconds>(next_poll - std::chrono::steady_clock::now()));
+      try {
+        run_queries();
+      } catch (const std::exception& e) {
+        spdlog::error("database {}: {} (reconnecting)", opts_.url.redacted, e.what());
+        sql_.reset();
+        std::lock_guard lock(mu_);
+        stats_.connected = false;
+      }
+    }
+  }
+  // Queries still queued at exit get their "unavailable" answer.
+  {
+    auto keep = std::move(sql_);
+    run_queries();
+    sql_ = std::move(keep);
   }
   // Last chance for queued writes (applied markers, results) before exit.
   if (sql_) {

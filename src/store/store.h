@@ -11,6 +11,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -42,6 +43,7 @@ struct StoreOptions {
   DbUrl url;
   std::chrono::milliseconds poll_interval{250};
   std::size_t write_queue_max = 100000;
+  std::size_t query_queue_max = 10000;
 };
 
 struct StoreStats {
@@ -60,10 +62,19 @@ class Store {
   // schema fails the start-up; throws with a readable message. Then starts
   // the store thread.
   void start();
+  // The first part of start(), for callers that read before the store
+  // thread runs: connect, migrate and apply the configuration. start()
+  // calls it if nobody did.
+  void connect_now();
   void stop();  // flushes queued writes if it can, joins
 
   // Any thread.
   void enqueue(WriteOp op);
+  void query(Query q);
+  // Runs fn on the store's connection before the store thread starts (start-
+  // up reads: ratings, tables to restore). Call between connect_now() and
+  // start(). False if the database is not connected.
+  bool read_at_start(const std::function<void(soci::session&)>& fn);
   void set_poll_interval(std::chrono::milliseconds p);
   StoreStats stats() const;
 
@@ -73,6 +84,7 @@ class Store {
   void poll_once();
   void flush_writes();
   void run_commands();
+  void run_queries();
   void wait(std::chrono::milliseconds d);
 
   StoreOptions opts_;
@@ -83,6 +95,8 @@ class Store {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<WriteOp> writes_;  // guarded by mu_
+  std::deque<Query> queries_;   // guarded by mu_
+  bool connected_once_ = false; // connect_now() ran
   bool stop_ = false;           // guarded by mu_
   StoreStats stats_;            // guarded by mu_
   std::atomic<std::int64_t> poll_ms_;

@@ -1,0 +1,171 @@
+#include "core/accounts.h"
+
+#include <boost/asio/steady_timer.hpp>
+#include <soci/soci.h>
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include "core/table.h"
+#include "core/unix_time.h"
+#include "proto/casemap.h"
+#include "proto/numerics.h"
+#include "store/store.h"
+
+namespace lobbyd::core {
+
+namespace {
+
+// Password checks in flight, server-wide: each costs 64 MiB and tens of ms
+// on the side thread, so a login storm is refused instead of queued.
+constexpr int kMaxAuthInFlight = 32;
+constexpr auto kFailureDelay = std::chrono::seconds(1);
+
+struct InFlight {
+  Server& server;
+  bool ok;
+  explicit InFlight(Server& s) : server(s), ok(s.auth_inflight.fetch_add(1) < kMaxAuthInFlight) {}
+  ~InFlight() { server.auth_inflight.fetch_sub(1); }
+};
+
+// Runs done(r) on the session's worker, after kFailureDelay unless r is a
+// success (or "busy"/"unavailable", which are not guesses worth slowing).
+void answer(const SessionPtr& s, AuthResult r, std::function<void(AuthResult)> done) {
+  net::Worker& w = s->worker();
+  bool slow = r.status == AuthResult::Status::kBadCredentials ||
+              r.status == AuthResult::Status::kDisabled;
+  w.post([s, r = std::move(r), done = std::move(done), slow, &w]() mutable {
+    if (!slow) {
+      net::Worker::BusyScope busy(w);
+      done(std::move(r));
+      w.flush_now();
+      return;
+    }
+    auto timer = std::make_shared<boost::asio::steady_timer>(w.io(), kFailureDelay);
+    timer->async_wait([timer, s, r = std::move(r), done = std::move(done), &w](const auto&) mutable {
+      net::Worker::BusyScope busy(w);
+      done(std::move(r));
+      w.flush_now();
+    });
+  });
+}
+
+}  // namespace
+
+std::string hash_password(std::string_view password) {
+  char out[crypto_pwhash_STRBYTES];
+  if (sodium_init() < 0 ||
+      crypto_pwhash_str(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+    return {};  // out of memory
+  return out;
+}
+
+bool verify_password(const std::string& hash, std::string_view password) {
+  return !hash.empty() && sodium_init() >= 0 &&
+         crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
+}
+
+void check_login(const SessionPtr& s, std::string account, std::string password,
+                 std::function<void(AuthResult)> done) {
+  Server& server = s->server();
+  auto guard = std::make_shared<InFlight>(server);
+  if (!guard->ok || !server.db_query)
+    return answer(s, {guard->ok ? AuthResult::Status::kUnavailable : AuthResult::Status::kBusy}, std::move(done));
+  auto key = proto::fold(account);
+  auto shared_done = std::make_shared<std::function<void(AuthResult)>>(std::move(done));
+  server.db_query(store::Query{
+      "account lookup",
+      [s, key, password = std::move(password), shared_done, guard](soci::session& sql) mutable {
+        std::string hash, role;
+        long long disabled = 0;
+        sql << "SELECT password_hash, role, disabled FROM accounts WHERE name = :name",
+            soci::use(key, "name"), soci::into(hash), soci::into(role), soci::into(disabled);
+        bool found = sql.got_data();
+        // Verified on the side thread, not here: the store thread serves
+        // everyone's queries and polls.
+        s->server().run_blocking(
+            s->worker(),
+            [hash, password = std::move(password), found] {
+              // An unknown account costs the same hash as a wrong password.
+              static const std::string dummy = hash_password("lobbyd-dummy-password");
+              return verify_password(found ? hash : dummy, password) && found;
+            },
+            [s, key, role, disabled, shared_done, guard](bool ok) {
+              AuthResult r;
+              if (!ok) r.status = AuthResult::Status::kBadCredentials;
+              else if (disabled != 0) r.status = AuthResult::Status::kDisabled;
+              else r = AuthResult{AuthResult::Status::kOk, key, role.empty() ? "player" : role};
+              if (r.status == AuthResult::Status::kOk && s->server().db_write)
+                s->server().db_write(store::WriteOp{
+                    "accounts last_login", "UPDATE accounts SET last_login_at = :t WHERE name = :name",
+                    {{"t", unix_now()}, {"name", key}}});
+              answer(s, std::move(r), std::move(*shared_done));
+            });
+      },
+      [s, shared_done] { answer(s, {AuthResult::Status::kUnavailable}, std::move(*shared_done)); }});
+}
+
+void create_account(const SessionPtr& s, std::string account, std::string password,
+                    std::function<void(AuthResult)> done) {
+  Server& server = s->server();
+  auto guard = std::make_shared<InFlight>(server);
+  if (!guard->ok || !server.db_query)
+    return answer(s, {guard->ok ? AuthResult::Status::kUnavailable : AuthResult::Status::kBusy}, std::move(done));
+  auto shared_done = std::make_shared<std::function<void(AuthResult)>>(std::move(done));
+  // Hash first (side thread), then insert (store thread).
+  server.run_blocking(
+      s->worker(), [password = std::move(password)] { return hash_password(password); },
+      [s, account = std::move(account), shared_done, guard](std::string hash) {
+        if (hash.empty() || !s->server().db_query)
+          return answer(s, {AuthResult::Status::kUnavailable}, std::move(*shared_done));
+        std::string key = proto::fold(account);
+        s->server().db_query(store::Query{
+            "account create",
+            [s, key, display = account, hash, shared_done, guard](soci::session& sql) {
+              long long n = 0;
+              sql << "SELECT COUNT(*) FROM accounts WHERE name = :name", soci::use(key, "name"),
+                  soci::into(n);
+              AuthResult r{AuthResult::Status::kExists};
+              if (n == 0) {
+                try {
+                  sql << "INSERT INTO accounts (name, display, password_hash) VALUES (:name, :display, :hash)",
+                      soci::use(key, "name"), soci::use(display, "display"), soci::use(hash, "hash");
+                  r = AuthResult{AuthResult::Status::kOk, key, "player"};
+                  spdlog::info("account {} created", key);
+                } catch (const soci::soci_error&) {
+                  // A concurrent REGISTER of the same name won the UNIQUE race.
+                  sql << "SELECT COUNT(*) FROM accounts WHERE name = :name", soci::use(key, "name"),
+                      soci::into(n);
+                  if (n == 0) throw;
+                }
+              }
+              answer(s, std::move(r), std::move(*shared_done));
+            },
+            [s, shared_done] { answer(s, {AuthResult::Status::kUnavailable}, std::move(*shared_done)); }});
+      });
+}
+
+void logged_in(const SessionPtr& s, const AuthResult& r) {
+  s->set_account(r.account, r.role);
+  s->numeric(proto::num::RPL_LOGGEDIN, {s->prefix(), r.account}, "You are now logged in as " + r.account);
+  Server& server = s->server();
+  SessionPtr old = server.claim_account(r.account, s);
+  if (!old) {
+    if (s->registered()) resume_tables(server, s);
+    return;
+  }
+  // One connection per account: the older one goes (often a dead link the
+  // server has not noticed yet), its seats are held, and this one takes them.
+  old->worker().post([old, s] {
+    old->disconnect("Logged in from another connection");
+    old->worker().flush_now();
+    s->worker().post([s] {
+      if (s->open() && s->registered()) {
+        resume_tables(s->server(), s);
+        s->worker().flush_now();
+      }
+    });
+  });
+}
+
+}  // namespace lobbyd::core
