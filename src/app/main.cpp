@@ -73,6 +73,9 @@ int main(int argc, char** argv) {
   store = std::make_unique<store::Store>(
       store::StoreOptions{db_url, std::chrono::milliseconds(cfg.settings.db_poll_ms)}, control);
   control.set_store(store.get());
+  // Set before the restore below: a restored game that ends at once writes its result.
+  server.db_write = [&store](store::WriteOp op) { store->enqueue(std::move(op)); };
+  server.db_query = [&store](store::Query q) { store->query(std::move(q)); };
   try {
     store->connect_now();
     // Ratings and unfinished tables come back before the first client.
@@ -94,8 +97,6 @@ int main(int argc, char** argv) {
     return 1;
   }
   spdlog::info("database: {}", db_url.redacted);
-  server.db_write = [&store](store::WriteOp op) { store->enqueue(std::move(op)); };
-  server.db_query = [&store](store::Query q) { store->query(std::move(q)); };
   server.extra_stats = [&store] {
     auto st = store->stats();
     return fmt::format("database: connected={} polls={} reconnects={} writes_done={} "

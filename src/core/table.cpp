@@ -423,12 +423,13 @@ void Table::hold_locked(int seat) {
   x.session = nullptr;
   x.held = true;
   x.held_until_ms = unix_ms() + std::int64_t(grace) * 1000;
-  to_channel(server_line("TABLE AWAY " + name_ + " " + x.nick + " " + std::to_string(x.held_until_ms)));
   {
+    // Recording starts before anyone can hear of the AWAY and answer it.
     std::lock_guard lock(missed_mu_);
     missed_[seat] = Missed{};
     any_missed_ = true;
   }
+  to_channel(server_line("TABLE AWAY " + name_ + " " + x.nick + " " + std::to_string(x.held_until_ms)));
   arm_grace_locked();
 }
 
@@ -533,6 +534,10 @@ bool Table::resume(const SessionPtr& s) {
     }
     any_missed_ = !missed_.empty();
   }
+  // Recorded until after the JOIN so that nothing falls between; its own
+  // JOIN line is no news to it.
+  const std::string own_join = ":" + s->prefix() + " JOIN " + name_ + "\r\n";
+  std::erase_if(missed.lines, [&](const net::SharedBuf& l) { return *l == own_join; });
   std::lock_guard lock(mu_);
   if (seats_[seat].session != s || !state_) return true;  // lost again meanwhile
   // The player's own burst: RESUMED, what it missed, then the present.
