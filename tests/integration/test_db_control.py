@@ -187,3 +187,42 @@ def test_shutdown_command_drains_and_exits(db, start_server, clients):
         [m.raw for m in lines]
     assert any(m.raw == "ERROR :Server shutting down" for m in lines), [m.raw for m in lines]
     assert srv.wait_exit(T(5)) == 0
+
+
+def test_accounts_ratings_and_table_restore_in_both_dialects(db, start_server, clients):
+    """Accounts, ratings and game tables on each backend (here rather than in
+    test_accounts/test_resume: this file's MariaDB is started once for all)."""
+    import json as _json
+    from test_accounts import play_tictactoe_win, register_account, sasl_login, state_at, PASSWORD
+    from test_resume import restart
+
+    srv = start_server(db=db.url, resume_grace_s=60)
+    a = register_account(clients, srv, "kim")
+    b = register_account(clients, srv, "lee")
+    for c in (a, b):
+        c.join("#lobby")
+    a.send("TABLE NEW #lobby tictactoe")
+    t1 = a.expect(lambda m: m.command == "TABLE" and m.params[0] == "CREATED").params[1]
+    b.send(f"TABLE SIT {t1}")
+    assert play_tictactoe_win(a, b, t1)["rating"] == [1516, 1484]
+    a.send("TABLE NEW #lobby connect4")
+    t2 = a.expect(lambda m: m.command == "TABLE" and m.params[:1] == ["CREATED"]).params[1]
+    b.send(f"TABLE SIT {t2}")
+    a.expect(state_at(t2, 0))
+    a.send(f"MOVE {t2} 4")
+    b.expect(state_at(t2, 1))
+    (hash_,) = db.sql("SELECT password_hash FROM accounts WHERE name = 'kim'")[0]
+    assert hash_.startswith("$argon2id$")
+    a.close()
+    b.close()
+    restart(srv)
+    c = clients(srv)
+    assert sasl_login(c, "kim", "kim", PASSWORD).command == "903"
+    c.expect(lambda m: m.command == "TABLE" and m.params[:3] == ["RESUMED", t2, "0"])
+    st = _json.loads(c.expect(lambda m: m.command == "GAME" and m.params[:2] == [t2, "STATE"]).params[2])
+    assert st["ply"] == 1 and st["to_move"] == 1
+    c.send("TOP tictactoe")
+    tops = [m.params[3:5] for m in c.collect_until(lambda m: m.command == "TOP" and m.params[0] == "END")
+            if m.params[0] == "ENTRY"]
+    assert tops == [["kim", "1516"], ["lee", "1484"]]
+    assert db.sql("SELECT account, rating FROM ratings ORDER BY account") == [["kim", "1516"], ["lee", "1484"]]
