@@ -95,6 +95,38 @@ TEST(StoreSqlite, SeesChangesFromAnotherConnectionAndWritesQueuedRows) {
   fs::remove_all(dir);
 }
 
+TEST(StoreSqlite, QueriesWakeTheStoreThreadAndAreAnsweredAfterStop) {
+  auto dir = temp_dir("lobbyd-store-query");
+  DbUrl url;
+  ASSERT_EQ(parse_db_url("sqlite:" + (dir / "q.db").string(), url), "");
+  Recorder rec;
+  Store store(StoreOptions{url, 5s}, rec);  // a slow poll: queries must not wait for it
+  store.start();
+  std::atomic<int> answered{0}, unavailable{0};
+  std::atomic<long long> accounts{-1};
+  auto t0 = std::chrono::steady_clock::now();
+  store.query(Query{"count", [&](soci::session& sql) {
+                      long long n = 0;
+                      sql << "SELECT COUNT(*) FROM accounts", soci::into(n);
+                      accounts = n;
+                      ++answered;
+                    },
+                    [&] { ++unavailable; }});
+  ASSERT_TRUE(eventually([&] { return answered.load() == 1; }, 3s));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+  EXPECT_EQ(accounts.load(), 0);
+  // A query that throws is answered "unavailable", and the store goes on.
+  store.query(Query{"bad", [&](soci::session& sql) { sql << "SELECT nope FROM nowhere"; }, [&] { ++unavailable; }});
+  ASSERT_TRUE(eventually([&] { return unavailable.load() == 1; }, 5s));
+  store.query(Query{"again", [&](soci::session&) { ++answered; }, [&] { ++unavailable; }});
+  ASSERT_TRUE(eventually([&] { return answered.load() == 2; }, 5s));
+  store.stop();
+  store.query(Query{"late", [&](soci::session&) { ++answered; }, [&] { ++unavailable; }});
+  EXPECT_EQ(unavailable.load(), 2);
+  EXPECT_EQ(answered.load(), 2);
+  fs::remove_all(dir);
+}
+
 TEST(StoreSqlite, RejectsUnknownUrls) {
   DbUrl url;
   EXPECT_NE(parse_db_url("oracle://x", url), "");
