@@ -104,6 +104,44 @@ test('two guests chat in a lobby and play tic-tac-toe to a result; a spectator w
   await ctx.close();
 });
 
+test('every other game: a table opens, the board takes a first move, hands stay hidden', { timeout: 120000 * SLOW }, async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const erin = await newPage(ctx, errors);
+  const fred = await newPage(ctx, errors);
+  await loginGuest(erin, srv.base, 'erin');
+  await loginGuest(fred, srv.base, 'fred');
+  await joinLobby(erin, '#games');
+  await joinLobby(fred, '#games');
+  for (const game of ['connect4', 'reversi', 'crazyeights']) {
+    await erin.selectOption('#new-game', game);
+    await erin.click('#new-table');
+    const table = await erin.locator(`#game[data-game="${game}"][data-table^="&"]`).getAttribute('data-table', { timeout: T });
+    await fred.locator(`#tables li[data-table="${table}"] button[data-action="sit"]`).click({ timeout: T });
+    await fred.locator(`#game[data-table="${table}"][data-phase="playing"]`).waitFor({ timeout: T });
+    await erin.locator(`#game[data-table="${table}"][data-phase="playing"]`).waitFor({ timeout: T });
+    if (game === 'crazyeights') {
+      // Each sees a hand of 7, and no card of one is in the other's.
+      const hand = (page) => page.locator('#hand .card').evaluateAll((cs) => cs.map((c) => c.dataset.card));
+      const [he, hf] = [await hand(erin), await hand(fred)];
+      assert.equal(he.length, 7);
+      assert.equal(hf.length, 7);
+      assert.deepEqual(he.filter((c) => hf.includes(c)), []);
+      assert.equal(await fred.locator('#board .counts li[data-seat="0"]').textContent(), 'seat 0: 7 cards');
+    }
+    // erin (seat 0) plays the first move her board offers; fred's board follows.
+    const first = erin.locator('#board [data-move]').first();
+    const mv = await first.getAttribute('data-move', { timeout: T });
+    await first.click();
+    await fred.locator('#board[data-ply="1"]').waitFor({ timeout: T });
+    if (game === 'connect4') await fred.locator(`#board .cell[data-row="5"][data-col="${Number(mv) - 1}"][data-piece="0"]`).waitFor({ timeout: T });
+    if (game === 'reversi') assert.equal(await fred.textContent('#discs').then((t) => t.trim().slice(0, 9)), '● black 4');
+    if (game === 'crazyeights' && mv.startsWith('play')) await fred.locator(`#top-card[data-card="${mv.split(' ')[1]}"]`).waitFor({ timeout: T });
+    await fred.locator(`#turn[data-nick="${mv === 'draw' ? 'erin' : 'fred'}"]`).waitFor({ timeout: T });
+  }
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});
+
 test('admin page: token login, figures, lobbies, broadcast, kick, profiler zones and flame graph', { timeout: 120000 * SLOW }, async () => {
   const ctx = await browser.newContext({ viewport: { width: 1360, height: 1000 } });
   const guest = await newPage(ctx, errors);

@@ -196,7 +196,8 @@ function chart(id, title, seriesDefs, data) {
     const opts = {
       title, width, height: 180,
       series: [{}, ...seriesDefs.map((d, i) => ({ label: d, stroke: PALETTE[i % PALETTE.length], width: 2, spanGaps: true }))],
-      axes: [{}, { size: 50 }],
+      // Clock times only: uPlot's default date+time labels overlap at this width.
+      axes: [{ values: (u, ticks) => ticks.map((t) => new Date(t * 1000).toTimeString().slice(0, 8)) }, { size: 50 }],
       scales: { x: { time: true } },
       legend: { live: false },
     };
@@ -214,8 +215,13 @@ function drawCharts() {
   const w = S.workers || 1;
   chart('chart-busy', 'Loop busy %', Array.from({ length: w }, (_, i) => `worker ${i}`),
     [s.t, ...Array.from({ length: w }, (_, i) => s.busy.map((row) => row[i] ?? null))]);
-  const hn = S.histNames.length ? S.histNames : ['(none)'];
-  chart('chart-p99', S.histNames.length ? 'p99 (ms)' : 'p99 (ms): /metrics exports no histograms', hn.map((n) => n.replace(/^lobbyd_/, '')),
+  // p99 needs histograms; while /metrics has none, the chart and figure stay hidden.
+  const hasHist = S.histNames.length > 0;
+  $('chart-p99').hidden = !hasHist;
+  $('fig-p99').parentElement.hidden = !hasHist;
+  if (!hasHist) return;
+  const hn = S.histNames;
+  chart('chart-p99', 'p99 (ms)', hn.map((n) => n.replace(/^lobbyd_/, '')),
     [s.t, ...hn.map((_, i) => s.p99.map((row) => row[i] ?? null))]);
 }
 
@@ -240,7 +246,8 @@ function renderLobbies(status) {
       if (S.expanded.has(l.name)) S.expanded.delete(l.name); else S.expanded.add(l.name);
       renderLobbies(status);
     });
-    const games = Array.isArray(l.games) ? l.games.join(', ') : (l.games ?? '');
+    // An empty list means every game (docs/operations.md, lobbies.games).
+    const games = (Array.isArray(l.games) ? l.games.join(', ') : l.games) || 'all';
     tr.append(el('td', {}, l.name), el('td', { class: 'num' }, String(l.members ?? '')), el('td', {}, games), el('td', {}, l.topic || ''), el('td', {}, ''));
     tr.lastChild.append(btn);
     tb.append(tr);

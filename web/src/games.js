@@ -62,6 +62,7 @@ export function renderBoard(box, view, onMove) {
   const doc = box.ownerDocument;
   box.replaceChildren();
   box.dataset.game = view.game;
+  box.dataset.ply = view.ply;
   const myTurn = view.you !== null && view.you !== undefined && view.to_move === view.you;
   const legal = new Set(myTurn ? view.legal || [] : []);
   if (view.game === 'crazyeights') return renderEights(doc, box, view, legal, onMove);
