@@ -2,7 +2,7 @@
 // headless chromium. Two guests meet in a lobby, chat and play a whole game
 // of tic-tac-toe while a third watches; the admin page logs in with the
 // token, broadcasts, kicks, and switches the profiler on to show zones and a
-// flame graph. With LOBBYD_E2E_SCREENSHOTS=<dir> it saves play.png and
+// flame graph; an account is registered and logged in with SASL. With LOBBYD_E2E_SCREENSHOTS=<dir> it saves play.png and
 // admin.png there (docs/img holds the committed ones).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -138,6 +138,33 @@ test('every other game: a table opens, the board takes a first move, hands stay 
     if (game === 'crazyeights' && mv.startsWith('play')) await fred.locator(`#top-card[data-card="${mv.split(' ')[1]}"]`).waitFor({ timeout: T });
     await fred.locator(`#turn[data-nick="${mv === 'draw' ? 'erin' : 'fred'}"]`).waitFor({ timeout: T });
   }
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});
+
+test('accounts: register from the login form, then log in with SASL; a wrong password is refused', { timeout: 90000 * SLOW }, async () => {
+  const ctx = await browser.newContext();
+  const page = await newPage(ctx, errors);
+  const account = async (nick, password, button) => {
+    await page.goto(`${srv.base}/`);
+    await page.check('input[name="login-kind"][value="account"]');
+    await page.fill('#nick', nick);
+    await page.fill('#password', password);
+    await page.click(button);
+  };
+  await account('gina', 'correct horse', '#register');
+  await page.locator('.toast[data-code="REGISTER"]').waitFor({ timeout: T });
+  await page.click('#logout');
+  await page.locator('#login:not([hidden])').waitFor({ timeout: T });
+
+  await account('gina', 'wrong horse', '#login-account');
+  await page.locator('#login-error:not([hidden])').waitFor({ timeout: T });
+  assert.match(await page.textContent('#login-error'), /Login failed/);
+
+  await account('gina', 'correct horse', '#login-account');
+  await page.locator('.toast[data-code="903"]').waitFor({ timeout: T });
+  await page.locator('#app:not([hidden])').waitFor({ timeout: T });
+  assert.equal(await page.textContent('#me'), 'gina');
   assert.deepEqual(errors, []);
   await ctx.close();
 });

@@ -120,7 +120,8 @@ export class IrcClient {
       case '001':
         this.registered = true;
         this.nick = msg.params[0];
-        if (this.mode === 'register') this.send(`REGISTER ${this.nick} * ${this.password}`);
+        // Trailing form: a password may contain spaces.
+        if (this.mode === 'register') this.send(`REGISTER ${this.nick} * :${this.password}`);
         break;
       case 'NICK':
         if (msg.nick && fold(msg.nick) === fold(this.nick || '')) this.nick = msg.params[0];

@@ -455,6 +455,12 @@ function handleTable(msg) {
     S.tableListing = null;
     renderTablesList();
     renderTabs();
+  } else if (sub === 'RESUMED') {
+    // TABLE RESUMED &id <seat> <missed> <dropped>: back in our seat after a reconnect.
+    const ch = ensureChannel(p[1]);
+    ch.table.players[+p[2]] = S.me;
+    logTo(p[1], 'info', null, `You are back in seat ${p[2]}${+p[4] ? ` (${p[4]} older lines were dropped)` : ''}`);
+    if (fold(p[1]) === S.current) renderGame();
   } else if (sub === 'SEATED' || sub === 'STOOD') {
     const ch = ensureChannel(p[1]);
     const tbl = ch.table;
