@@ -111,12 +111,18 @@ def test_cap_ls_then_end_without_302(server, clients):
     c.expect(numeric(1))
 
 
-def test_pass_before_registration_is_accepted(server, clients):
+def test_pass_is_an_account_login(server, clients):
+    # PASS logs in to an account (docs/protocol.md, "Accounts"): a password
+    # for no account is refused, never silently ignored.
     c = clients(server)
-    c.send("PASS sekrit")
-    lines = c.register("passer")
-    errors = [m for m in lines if m.command.isdigit() and m.command[0] in "45"]
-    assert not errors, "errors after PASS: " + " | ".join(m.raw for m in errors)
+    c.send("PASS sekrit", "NICK passer", "USER passer 0 * :p")
+    assert c.expect(lambda m: m.command == "464", timeout=10).trailing == "Password incorrect"
+    assert any("Bad password" in m.raw for m in c.expect_closed())
+    # PASS after registration is 462:
+    d = clients(server)
+    d.register("later")
+    d.send("PASS sekrit")
+    assert d.expect(lambda m: m.command == "462").params[0] == "later"
 
 
 def test_commands_before_registration_get_451(server, clients):
