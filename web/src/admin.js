@@ -190,7 +190,7 @@ const PALETTE = ['#2f6fde', '#d64545', '#1f9d55', '#d98c00', '#8a3ffc', '#0f8b8d
 
 function chart(id, title, seriesDefs, data) {
   const box = $(id);
-  const width = Math.max(280, box.clientWidth - 4);
+  const width = Math.max(240, box.clientWidth - 26); // inside the card's padding
   if (!S.charts[id] || S.charts[id].key !== `${title}|${seriesDefs.join('|')}`) {
     if (S.charts[id]) S.charts[id].plot.destroy();
     const opts = {
