@@ -162,7 +162,7 @@ int main(int argc, char** argv) {
     auto st = store->stats();
     return http::DbStatus{st.connected,     st.polls,         st.reconnects,
                           st.writes_done,   st.writes_dropped, st.writes_queued,
-                          st.changes_applied};
+                          st.changes_applied, st.apply_ns_total, st.apply_ns_max};
   });
   if (!cfg.http.empty()) {
     boost::asio::ip::tcp::endpoint ep;

@@ -166,6 +166,36 @@ std::string HttpServer::metrics_text() {
         static_cast<double>(db.writes_dropped));
   e.one("lobbyd_db_changes_applied_total", "counter", "Configuration changes applied from the database.",
         static_cast<double>(db.changes_applied));
+  e.family("lobbyd_db_apply_seconds", "summary",
+           "Time from noticing a changed table (at a poll, every db_poll_ms) to having applied it.");
+  e.sample("lobbyd_db_apply_seconds_sum", db.apply_ns_total / 1e9, "");
+  e.sample("lobbyd_db_apply_seconds_count", static_cast<double>(db.changes_applied), "");
+  e.one("lobbyd_db_apply_seconds_max", "gauge", "The longest apply so far.", db.apply_ns_max / 1e9);
+  e.one("lobbyd_db_poll_interval_seconds", "gauge", "How often the database is polled for changes.",
+        s->db_poll_ms / 1e3);
+
+  // Handler durations of all workers: a long one delays every socket of its
+  // loop, so its p99 is the event loop's added latency.
+  {
+    constexpr auto& bounds = net::WorkerCounters::kHandlerBucketsUs;
+    std::array<std::uint64_t, bounds.size() + 1> n{};
+    std::uint64_t total_busy_ns = 0;
+    for (const auto& snap : snaps) total_busy_ns += snap.busy_ns;
+    for (const net::Worker* w : ws)
+      for (std::size_t i = 0; i < n.size(); ++i) n[i] += w->counters().handler_buckets[i].get();
+    e.family("lobbyd_loop_handler_seconds", "histogram",
+             "Duration of each event-loop handler (reads, timers, posted work), all workers.");
+    std::uint64_t cum = 0;
+    for (std::size_t i = 0; i < bounds.size(); ++i) {
+      cum += n[i];
+      e.sample("lobbyd_loop_handler_seconds_bucket", static_cast<double>(cum),
+               fmt::format("le=\"{}\"", bounds[i] / 1e6));
+    }
+    cum += n.back();
+    e.sample("lobbyd_loop_handler_seconds_bucket", static_cast<double>(cum), "le=\"+Inf\"");
+    e.sample("lobbyd_loop_handler_seconds_sum", total_busy_ns / 1e9, "");
+    e.sample("lobbyd_loop_handler_seconds_count", static_cast<double>(cum), "");
+  }
 
   std::uint64_t running = 0, tables = 0;
   for (const auto& t : server_.tables().all()) {

@@ -2,6 +2,7 @@
 // Per-worker counters. Each has a single writer (its worker thread), so an
 // increment is a relaxed load and store, not a locked read-modify-write; any
 // thread may read them (STATS, the periodic log line).
+#include <array>
 #include <atomic>
 #include <cstdint>
 
@@ -31,6 +32,17 @@ struct WorkerCounters {
   Counter flood_cuts;       // excess flood
   Counter busy_ns;          // time spent in handlers
   Counter wakeups;          // handler invocations measured
+  // Handler durations (a histogram: how long the loop was blind to other
+  // sockets). Bucket i counts handlers of at most kHandlerBucketsUs[i] µs;
+  // the last one counts the rest.
+  static constexpr std::array<std::uint32_t, 10> kHandlerBucketsUs = {10,    50,    100,    500,    1000,
+                                                                        5000,  10000, 50000, 100000, 1000000};
+  std::array<Counter, kHandlerBucketsUs.size() + 1> handler_buckets;
+  void record_handler(std::uint64_t ns) noexcept {
+    std::size_t i = 0;
+    while (i < kHandlerBucketsUs.size() && ns > std::uint64_t(kHandlerBucketsUs[i]) * 1000) ++i;
+    handler_buckets[i].add();
+  }
 };
 
 struct CounterSnapshot {

@@ -81,9 +81,10 @@ class Worker {
    public:
     explicit BusyScope(Worker& w) noexcept : w_(w), t0_(Clock::now()) {}
     ~BusyScope() {
-      w_.counters_.busy_ns.add(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0_).count());
+      auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0_).count();
+      w_.counters_.busy_ns.add(ns);
       w_.counters_.wakeups.add();
+      w_.counters_.record_handler(static_cast<std::uint64_t>(ns));
     }
 
    private:

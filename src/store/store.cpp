@@ -271,8 +271,19 @@ void Store::poll_once() {
     auto it = revs_.find(t);
     return it == revs_.end() || it->second != now_revs[t];
   };
+  // Each applied change counts, with its read-and-apply time (the poll
+  // interval before it is the other part of an operator's wait).
+  auto applied = [this](std::chrono::steady_clock::time_point t0) {
+    auto ns = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
+    std::lock_guard lock(mu_);
+    ++stats_.changes_applied;
+    stats_.apply_ns_total += ns;
+    stats_.apply_ns_max = std::max(stats_.apply_ns_max, ns);
+  };
 
   if (changed("settings")) {
+    auto t0 = std::chrono::steady_clock::now();
     std::vector<SettingRow> rows;
     std::string key, value;
     soci::statement st =
@@ -282,8 +293,10 @@ void Store::poll_once() {
     while (st.fetch()) rows.push_back({key, value});
     listener_.on_settings(std::move(rows));
     revs_["settings"] = now_revs["settings"];
+    applied(t0);
   }
   if (changed("lobbies")) {
+    auto t0 = std::chrono::steady_clock::now();
     std::vector<LobbyRow> rows;
     std::string name, topic, games;
     long long capacity = 0, active = 1;
@@ -294,8 +307,10 @@ void Store::poll_once() {
     while (st.fetch()) rows.push_back({name, topic, games, capacity, active != 0});
     listener_.on_lobbies(std::move(rows));
     revs_["lobbies"] = now_revs["lobbies"];
+    applied(t0);
   }
   if (changed("bans")) {
+    auto t0 = std::chrono::steady_clock::now();
     std::vector<BanRow> rows;
     long long id = 0, expires = 0;
     std::string mask, reason;
@@ -311,10 +326,13 @@ void Store::poll_once() {
     }
     listener_.on_bans(std::move(rows));
     revs_["bans"] = now_revs["bans"];
+    applied(t0);
   }
   if (changed("admin_commands")) {
+    auto t0 = std::chrono::steady_clock::now();
     run_commands();
     revs_["admin_commands"] = now_revs["admin_commands"];
+    applied(t0);
   }
 }
 

@@ -50,7 +50,9 @@ struct StoreStats {
   bool connected = false;
   std::uint64_t polls = 0, reconnects = 0, writes_done = 0, writes_dropped = 0;
   std::size_t writes_queued = 0;
-  std::uint64_t changes_applied = 0;
+  std::uint64_t changes_applied = 0;  // watched tables re-read and applied
+  std::uint64_t apply_ns_total = 0;   // time from noticing a change to having applied it
+  std::uint64_t apply_ns_max = 0;
 };
 
 class Store {

@@ -105,6 +105,17 @@ def test_metrics_reflect_activity(start_server, clients):
         assert 0 <= value(m, "lobbyd_worker_busy_ratio", worker=w) <= 1
     assert value(m, "lobbyd_worker_connections", worker="0") + \
         value(m, "lobbyd_worker_connections", worker="1") == 2
+    # the loop's handler histogram: cumulative buckets, +Inf == count, and
+    # the handlers that read these lines were counted
+    buckets = sorted((float(dict(k[1])["le"]), v[1]) for k, v in m.items()
+                     if k[0] == "lobbyd_loop_handler_seconds_bucket")
+    assert m[("lobbyd_loop_handler_seconds_bucket", (("le", "+Inf"),))][0] == "histogram"
+    assert all(x[1] <= y[1] for x, y in zip(buckets, buckets[1:]))
+    assert buckets[-1][1] == value(m, "lobbyd_loop_handler_seconds_count") >= 5
+    # the start-up read of the database's tables counts as applied changes
+    assert value(m, "lobbyd_db_apply_seconds_count") >= 4
+    assert 0 < value(m, "lobbyd_db_apply_seconds_sum") < 10
+    assert value(m, "lobbyd_db_poll_interval_seconds") == 0.25
 
     # A finished game shows up.
     a.send("TABLE NEW #lobby tictactoe")
