@@ -20,6 +20,12 @@ namespace {
 constexpr int kMaxAuthInFlight = 32;
 constexpr auto kFailureDelay = std::chrono::seconds(1);
 
+AuthResult only(AuthResult::Status status) {
+  AuthResult r;
+  r.status = status;
+  return r;
+}
+
 struct InFlight {
   Server& server;
   bool ok;
@@ -70,7 +76,7 @@ void check_login(const SessionPtr& s, std::string account, std::string password,
   Server& server = s->server();
   auto guard = std::make_shared<InFlight>(server);
   if (!guard->ok || !server.db_query)
-    return answer(s, {guard->ok ? AuthResult::Status::kUnavailable : AuthResult::Status::kBusy}, std::move(done));
+    return answer(s, only(guard->ok ? AuthResult::Status::kUnavailable : AuthResult::Status::kBusy), std::move(done));
   auto key = proto::fold(account);
   auto shared_done = std::make_shared<std::function<void(AuthResult)>>(std::move(done));
   server.db_query(store::Query{
@@ -102,7 +108,7 @@ void check_login(const SessionPtr& s, std::string account, std::string password,
               answer(s, std::move(r), std::move(*shared_done));
             });
       },
-      [s, shared_done] { answer(s, {AuthResult::Status::kUnavailable}, std::move(*shared_done)); }});
+      [s, shared_done] { answer(s, only(AuthResult::Status::kUnavailable), std::move(*shared_done)); }});
 }
 
 void create_account(const SessionPtr& s, std::string account, std::string password,
@@ -110,14 +116,14 @@ void create_account(const SessionPtr& s, std::string account, std::string passwo
   Server& server = s->server();
   auto guard = std::make_shared<InFlight>(server);
   if (!guard->ok || !server.db_query)
-    return answer(s, {guard->ok ? AuthResult::Status::kUnavailable : AuthResult::Status::kBusy}, std::move(done));
+    return answer(s, only(guard->ok ? AuthResult::Status::kUnavailable : AuthResult::Status::kBusy), std::move(done));
   auto shared_done = std::make_shared<std::function<void(AuthResult)>>(std::move(done));
   // Hash first (side thread), then insert (store thread).
   server.run_blocking(
       s->worker(), [password = std::move(password)] { return hash_password(password); },
       [s, account = std::move(account), shared_done, guard](std::string hash) {
         if (hash.empty() || !s->server().db_query)
-          return answer(s, {AuthResult::Status::kUnavailable}, std::move(*shared_done));
+          return answer(s, only(AuthResult::Status::kUnavailable), std::move(*shared_done));
         std::string key = proto::fold(account);
         s->server().db_query(store::Query{
             "account create",
@@ -125,7 +131,7 @@ void create_account(const SessionPtr& s, std::string account, std::string passwo
               long long n = 0;
               sql << "SELECT COUNT(*) FROM accounts WHERE name = :name", soci::use(key, "name"),
                   soci::into(n);
-              AuthResult r{AuthResult::Status::kExists};
+              AuthResult r = only(AuthResult::Status::kExists);
               if (n == 0) {
                 try {
                   sql << "INSERT INTO accounts (name, display, password_hash) VALUES (:name, :display, :hash)",
@@ -141,7 +147,7 @@ void create_account(const SessionPtr& s, std::string account, std::string passwo
               }
               answer(s, std::move(r), std::move(*shared_done));
             },
-            [s, shared_done] { answer(s, {AuthResult::Status::kUnavailable}, std::move(*shared_done)); }});
+            [s, shared_done] { answer(s, only(AuthResult::Status::kUnavailable), std::move(*shared_done)); }});
       });
 }
 
