@@ -4,6 +4,7 @@
 import uPlot from 'uplot';
 import { parseMetrics, sum, histograms, buckets, bucketDelta, quantile } from './prom.js';
 import { drawFlame, formatNs } from './flame.js';
+import { makeElement } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = 'lobbyd.adminToken';
@@ -24,16 +25,7 @@ const S = {
   polls: 0,
 };
 
-function el(tag, attrs = {}, text) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'class') e.className = v;
-    else e.setAttribute(k, v === true ? '' : String(v));
-  }
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
+const el = (tag, attrs, text) => makeElement(document, tag, attrs, text);
 
 class HttpError extends Error {
   constructor(status, text) { super(`${status}: ${text}`); this.status = status; }

@@ -3,6 +3,8 @@
 // click into the game's move text; the server checks every move, so the
 // board only offers what the view's `legal` lists.
 
+import { makeElement } from './dom.js';
+
 export const GAMES = {
   tictactoe: { title: 'Tic-tac-toe', seats: [2, 2], marks: ['X', 'O'] },
   connect4: { title: 'Connect four', seats: [2, 2], marks: ['red', 'yellow'] },
@@ -43,16 +45,7 @@ export function describeResult(over, me) {
   return `${who} by ${why}.${scores}`;
 }
 
-function el(doc, tag, attrs = {}, text) {
-  const e = doc.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'class') e.className = v;
-    else e.setAttribute(k, v === true ? '' : String(v));
-  }
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
+const el = makeElement;
 
 /**
  * Draws `view` into `box` (emptied first). `onMove(text)` sends a move.

@@ -3,6 +3,7 @@
 // own beyond drawing what the view JSON says (the server is authoritative).
 import { IrcClient, fold, isLobby, isTable, validNick, wsUrl } from './irc.js';
 import { GAMES, describeResult, renderBoard } from './games.js';
+import { makeElement } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
 const MAX_LOG = 500; // lines kept per channel: a busy lobby must not grow the page forever
@@ -20,16 +21,7 @@ const S = {
   tableMeta: new Map(), // fold(&id) -> {game, lobby, creator}
 };
 
-function el(tag, attrs = {}, text) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'class') e.className = v;
-    else e.setAttribute(k, v === true ? '' : String(v));
-  }
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
+const el = (tag, attrs, text) => makeElement(document, tag, attrs, text);
 
 // ---- connection ------------------------------------------------------------
 
