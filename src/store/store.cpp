@@ -225,29 +225,99 @@ void Store::run() {
   }
 }
 
+namespace {
+
+void execute(soci::session& sql, const WriteOp& op) {
+  soci::values vals;
+  for (auto& [name, v] : op.params) {
+    if (std::holds_alternative<std::monostate>(v))
+      vals.set(name, std::string(), soci::i_null);
+    else if (auto* i = std::get_if<std::int64_t>(&v))
+      vals.set(name, static_cast<long long>(*i));
+    else
+      vals.set(name, std::get<std::string>(v));
+  }
+  sql << op.sql, soci::use(vals);
+}
+
+// The database refused this row (a constraint, a bad statement): retrying
+// cannot help. Anything else (locks, time-outs, a lost connection) is
+// retried with the queue kept.
+bool refused_row(const soci::soci_error& e) {
+  auto c = e.get_error_category();
+  if (c == soci::soci_error::constraint_violation || c == soci::soci_error::invalid_statement) return true;
+  // SOCI 4.0's backends may leave the category unknown; their messages are
+  // the database's own ("UNIQUE constraint failed: ...", "Duplicate entry").
+  std::string_view what = e.what();
+  return what.find("constraint failed") != std::string_view::npos ||
+         what.find("Duplicate entry") != std::string_view::npos;
+}
+
+bool alive(soci::session& sql) {
+  try {
+    int one = 0;
+    sql << "SELECT 1", soci::into(one);
+    return one == 1;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+}  // namespace
+
 void Store::flush_writes() {
   LOBBYD_ZONE("store.write");
+  const std::size_t batch_max = std::max<std::size_t>(opts_.write_batch, 1);
+  std::vector<WriteOp> batch;
   while (true) {
-    WriteOp op;
+    batch.clear();
     {
       std::lock_guard lock(mu_);
-      if (writes_.empty()) return;
-      op = writes_.front();  // copied: stays queued until it succeeded
+      // Copied: they stay queued until the database has them.
+      for (std::size_t i = 0; i < writes_.size() && i < batch_max; ++i) batch.push_back(writes_[i]);
     }
-    soci::values vals;
-    for (auto& [name, v] : op.params) {
-      if (std::holds_alternative<std::monostate>(v))
-        vals.set(name, std::string(), soci::i_null);
-      else if (auto* i = std::get_if<std::int64_t>(&v))
-        vals.set(name, static_cast<long long>(*i));
-      else
-        vals.set(name, std::get<std::string>(v));
+    if (batch.empty()) return;
+    std::size_t done = 0, failed = 0;
+    try {
+      // One transaction for the batch: one commit (one fsync for SQLite)
+      // instead of one per row.
+      if (batch.size() > 1) {
+        soci::transaction tx(*sql_);
+        for (const WriteOp& op : batch) execute(*sql_, op);
+        tx.commit();
+      } else {
+        execute(*sql_, batch.front());
+      }
+      done = batch.size();
+    } catch (const std::exception&) {
+      if (!alive(*sql_)) throw;  // the connection is gone: reconnect, keep the queue
+      // The database is there: write the batch row by row, and drop a row
+      // the database refuses (refused_row), loudly, rather than retrying it
+      // for ever in front of everything else.
+      for (const WriteOp& op : batch) {
+        try {
+          execute(*sql_, op);
+        } catch (const soci::soci_error& e1) {
+          if (!refused_row(e1) || !alive(*sql_)) {
+            std::lock_guard lock(mu_);
+            for (std::size_t i = 0; i < done + failed; ++i) writes_.pop_front();
+            stats_.writes_done += done;
+            stats_.writes_failed += failed;
+            stats_.writes_queued = writes_.size();
+            throw;
+          }
+          spdlog::error("database write {} failed and is dropped: {}", op.what, e1.what());
+          ++failed;
+          continue;
+        }
+        ++done;
+      }
     }
-    *sql_ << op.sql, soci::use(vals);
     std::lock_guard lock(mu_);
-    writes_.pop_front();
+    for (std::size_t i = 0; i < done + failed; ++i) writes_.pop_front();
+    stats_.writes_done += done;
+    stats_.writes_failed += failed;
     stats_.writes_queued = writes_.size();
-    ++stats_.writes_done;
   }
 }
 

@@ -44,11 +44,13 @@ struct StoreOptions {
   std::chrono::milliseconds poll_interval{250};
   std::size_t write_queue_max = 100000;
   std::size_t query_queue_max = 10000;
+  std::size_t write_batch = 256;  // queued writes per transaction (1: one commit per row)
 };
 
 struct StoreStats {
   bool connected = false;
   std::uint64_t polls = 0, reconnects = 0, writes_done = 0, writes_dropped = 0;
+  std::uint64_t writes_failed = 0;  // refused by the database itself (logged, dropped)
   std::size_t writes_queued = 0;
   std::uint64_t changes_applied = 0;  // watched tables re-read and applied
   std::uint64_t apply_ns_total = 0;   // time from noticing a change to having applied it

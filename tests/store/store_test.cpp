@@ -127,6 +127,30 @@ TEST(StoreSqlite, QueriesWakeTheStoreThreadAndAreAnsweredAfterStop) {
   fs::remove_all(dir);
 }
 
+TEST(StoreSqlite, WritesGoInBatchesAndARefusedRowIsDroppedNotRetriedForEver) {
+  auto dir = temp_dir("lobbyd-store-batch");
+  DbUrl url;
+  ASSERT_EQ(parse_db_url("sqlite:" + (dir / "b.db").string(), url), "");
+  Recorder rec;
+  Store store(StoreOptions{url, 50ms}, rec);
+  store.start();
+  auto account = [](const std::string& name) {
+    return WriteOp{"account " + name, "INSERT INTO accounts (name, display, password_hash) VALUES (:n, :n2, 'x')",
+                   {{"n", name}, {"n2", name}}};
+  };
+  store.enqueue(account("dup"));
+  for (int i = 0; i < 600; ++i) store.enqueue(error_row(i));  // spans three batches
+  store.enqueue(account("dup"));                               // UNIQUE(name): refused
+  store.enqueue(account("after"));
+  soci::session other("sqlite3", (dir / "b.db").string());
+  ASSERT_TRUE(eventually([&] { return count(other, "accounts") == 2 && count(other, "config_errors") == 600; }));
+  ASSERT_TRUE(eventually([&] { return store.stats().writes_queued == 0; }));
+  EXPECT_EQ(store.stats().writes_failed, 1u);
+  EXPECT_EQ(store.stats().writes_done, 602u);
+  store.stop();
+  fs::remove_all(dir);
+}
+
 TEST(StoreSqlite, RejectsUnknownUrls) {
   DbUrl url;
   EXPECT_NE(parse_db_url("oracle://x", url), "");
@@ -195,6 +219,16 @@ TEST(StoreMariaDb, QueuedWritesSurviveARestartAndTheBoundIsEnforced) {
     std::lock_guard l(rec.mu);
     return !rec.lobbies.empty() && rec.lobbies[0].name == "#back";
   }));
+  // A row MariaDB refuses (duplicate key) is dropped; the rest of its batch lands.
+  auto account = [](const std::string& name) {
+    return WriteOp{"account " + name, "INSERT INTO accounts (name, display, password_hash) VALUES (:n, :n2, 'x')",
+                   {{"n", name}, {"n2", name}}};
+  };
+  store.enqueue(account("dup"));
+  store.enqueue(account("dup"));
+  store.enqueue(account("after"));
+  ASSERT_TRUE(eventually([&] { return count(check, "accounts") == 2 && store.stats().writes_queued == 0; }));
+  EXPECT_EQ(store.stats().writes_failed, 1u);
   store.stop();
 }
 
