@@ -100,9 +100,9 @@ int main(int argc, char** argv) {
   server.extra_stats = [&store] {
     auto st = store->stats();
     return fmt::format("database: connected={} polls={} reconnects={} writes_done={} "
-                       "writes_queued={} writes_dropped={}",
+                       "writes_queued={} writes_dropped={} writes_failed={}",
                        st.connected ? 1 : 0, st.polls, st.reconnects, st.writes_done,
-                       st.writes_queued, st.writes_dropped);
+                       st.writes_queued, st.writes_dropped, st.writes_failed);
   };
 
   std::vector<std::unique_ptr<net::Listener>> listeners;
@@ -162,7 +162,8 @@ int main(int argc, char** argv) {
     auto st = store->stats();
     return http::DbStatus{st.connected,     st.polls,         st.reconnects,
                           st.writes_done,   st.writes_dropped, st.writes_queued,
-                          st.changes_applied, st.apply_ns_total, st.apply_ns_max};
+                          st.changes_applied, st.apply_ns_total, st.apply_ns_max,
+                          st.writes_failed};
   });
   if (!cfg.http.empty()) {
     boost::asio::ip::tcp::endpoint ep;

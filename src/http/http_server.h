@@ -23,7 +23,8 @@ namespace lobbyd::http {
 struct DbStatus {
   bool connected = false;
   std::uint64_t polls = 0, reconnects = 0, writes_done = 0, writes_dropped = 0,
-                writes_queued = 0, changes_applied = 0, apply_ns_total = 0, apply_ns_max = 0;
+                writes_queued = 0, changes_applied = 0, apply_ns_total = 0, apply_ns_max = 0,
+                writes_failed = 0;
 };
 
 class HttpServer : public std::enable_shared_from_this<HttpServer> {

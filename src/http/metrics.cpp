@@ -164,6 +164,8 @@ std::string HttpServer::metrics_text() {
         static_cast<double>(db.writes_queued));
   e.one("lobbyd_db_writes_dropped_total", "counter", "Writes dropped (queue full).",
         static_cast<double>(db.writes_dropped));
+  e.one("lobbyd_db_writes_failed_total", "counter", "Rows the database refused (logged and dropped).",
+        static_cast<double>(db.writes_failed));
   e.one("lobbyd_db_changes_applied_total", "counter", "Configuration changes applied from the database.",
         static_cast<double>(db.changes_applied));
   e.family("lobbyd_db_apply_seconds", "summary",
