@@ -213,3 +213,35 @@ def test_tables_survive_a_restart_and_a_crash(start_server, clients):
     assert st["ply"] == 4 and st["to_move"] == 0
     a.send(f"MOVE {t1} 5")
     a.expect(state_at(t1, 5))
+
+
+def test_a_tcp_player_resumes_over_websocket(start_server, clients):
+    """The seat belongs to the account, not the transport: a TCP player whose
+    link drops comes back in a browser (WebSocket, SASL PLAIN)."""
+    from wsclient import WsClient
+
+    srv = start_server(resume_grace_s=30)
+    a, b = accounts(clients, srv, "ivy", "jo")
+    table = open_table(a, [b], "tictactoe")
+    for c in (a, b):
+        c.expect(state_at(table, 0))
+    a.send(f"MOVE {table} 0")
+    b.expect(state_at(table, 1))
+    b.close()
+    a.expect(is_cmd("TABLE", "AWAY", table, "jo"))
+    host, port = srv.endpoints["http"]
+    ws = WsClient(f"ws://{host}:{port}/ws", "jo")
+    try:
+        ws.send("CAP LS 302", "NICK jo", "USER jo 0 * :jo", "CAP REQ :sasl", "AUTHENTICATE PLAIN")
+        ws.expect(lambda m: m.command == "AUTHENTICATE")
+        ws.send("AUTHENTICATE " + base64.b64encode(f"\0jo\0{PASSWORD}".encode()).decode())
+        assert ws.expect(lambda m: m.command in ("903", "904")).command == "903"
+        ws.send("CAP END")
+        ws.expect(is_cmd("TABLE", "RESUMED", table, "1"))
+        st = json.loads(ws.expect(lambda m: m.command == "GAME" and m.params[:2] == [table, "STATE"]).params[2])
+        assert st["you"] == 1 and st["ply"] == 1
+        a.expect(is_cmd("TABLE", "BACK", table, "jo"))
+        ws.send(f"MOVE {table} 4")
+        a.expect(state_at(table, 2))
+    finally:
+        ws.close()
