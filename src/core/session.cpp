@@ -83,11 +83,10 @@ void Session::try_complete_registration() {
       self->auth_pending = false;
       if (!self->open()) return;
       if (r.status != AuthResult::Status::kOk) {
+        bool later = r.status == AuthResult::Status::kUnavailable || r.status == AuthResult::Status::kBusy;
         self->numeric(proto::num::ERR_PASSWDMISMATCH, {},
-                      r.status == AuthResult::Status::kUnavailable || r.status == AuthResult::Status::kBusy
-                          ? "Accounts are unavailable, try again later"
-                          : "Password incorrect");
-        self->disconnect("Bad password");
+                      later ? "Accounts are unavailable, try again later" : "Password incorrect");
+        self->disconnect(later ? "Accounts unavailable" : "Bad password");
         return;
       }
       logged_in(self, r);
