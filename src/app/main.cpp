@@ -5,6 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
 #include <csignal>
+#include <sodium.h>
 #include <fstream>
 #include <memory>
 #include <spdlog/spdlog.h>
@@ -35,6 +36,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (cfg.hash_password) return app::print_password_hash();
+  if (sodium_init() < 0) {  // password hashes and game seeds come from libsodium
+    spdlog::error("libsodium could not be initialised");
+    return 1;
+  }
   spdlog::set_level(spdlog::level::from_str(cfg.log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
 

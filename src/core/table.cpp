@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <nlohmann/json.hpp>
-#include <random>
+#include <sodium.h>
 #include <spdlog/spdlog.h>
 
 #include "core/server.h"
@@ -24,10 +24,12 @@ std::int64_t unix_ms() {
 std::int64_t unix_s() { return unix_ms() / 1000; }
 
 // 53 bits, so that JavaScript clients read the seed exactly from the JSON.
+// From libsodium's CSPRNG: the seed determines every shuffle, and seeds are
+// published when games end, so they must not be predictable from earlier
+// ones (a Mersenne Twister would be after a few hundred games).
 std::uint64_t random_seed() {
-  std::random_device rd;
-  std::uint64_t v = (std::uint64_t(rd()) << 32) ^ rd();
-  v ^= std::uint64_t(std::chrono::steady_clock::now().time_since_epoch().count()) * 0x9E3779B97F4A7C15ull;
+  std::uint64_t v = 0;
+  randombytes_buf(&v, sizeof v);
   return v & ((std::uint64_t(1) << 53) - 1);
 }
 
@@ -159,10 +161,11 @@ void Table::start_locked() {
     x.rematch = false;
     players.push_back(x.nick);
   }
+  // No seed here: it determines the deck, so it would show every hand. It
+  // is published in OVER, where it lets anyone replay and check the game.
   games::Json start{{"game", game_.name()},
                     {"seats", seats_.size()},
                     {"players", players},
-                    {"seed", seed_},
                     {"options", games::to_string(setup_.options)},
                     {"round", round_}};
   to_channel(server_line("GAME " + name_ + " START :" + start.dump()));
@@ -270,6 +273,7 @@ void Table::finish_locked() {
   out["winner_seat"] = res.winner >= 0 ? games::Json(res.winner) : games::Json(nullptr);
   out["players"] = players;
   out["ply"] = state_->ply();
+  out["seed"] = seed_;  // now that nothing is hidden any more: the game can be replayed
   std::vector<std::string> accounts;
   for (const Seat& x : seats_) accounts.push_back(x.account);
   std::vector<store::WriteOp> rating_writes;
@@ -548,8 +552,7 @@ bool Table::resume(const SessionPtr& s) {
   games::Json players = games::Json::array();
   for (const Seat& x : seats_) players.push_back(x.nick);
   games::Json start{{"game", game_.name()}, {"seats", seats_.size()}, {"players", players},
-                    {"seed", seed_}, {"options", games::to_string(setup_.options)}, {"round", round_},
-                    {"resumed", true}};
+                    {"options", games::to_string(setup_.options)}, {"round", round_}, {"resumed", true}};
   s->send_any(net::make_shared_buf(server_line("GAME " + name_ + " START :" + start.dump())));
   s->send_any(net::make_shared_buf(server_line("GAME " + name_ + " STATE :" + state_->view(seat).dump())));
   if (state_->to_move() >= 0)

@@ -58,7 +58,8 @@ def start_two(clients, srv, game="tictactoe"):
     for c in (a, b):
         start = expect_json(c, table, "START")
         assert start["game"] == game and start["players"] == ["alice", "bob"]
-        assert isinstance(start["seed"], int) and start["seats"] == 2
+        # no seed before the end: it determines the deck (hidden information)
+        assert "seed" not in start and start["seats"] == 2
     return a, b, table
 
 
@@ -87,6 +88,7 @@ def test_tictactoe_to_a_win_and_rematch(start_server, clients):
         assert over["over"] is True and over["winner"] == "alice"
         assert over["reason"] == "line" and over["scores"] == [1, 0]
         assert over["players"] == ["alice", "bob"]
+        assert isinstance(over["seed"], int) and 0 <= over["seed"] < 2**53  # revealed at the end
 
     db = SqliteDb(srv.workdir / "lobbyd.db")
     rows = eventually(lambda: db.sql(
@@ -191,6 +193,7 @@ def test_crazy_eights_hands_stay_hidden(start_server, clients):
     for p in players + [spec]:
         start = expect_json(p, table, "START")
         assert start["players"] == ["p0", "p1", "p2"] and start["seats"] == 3
+        assert "seed" not in start  # the seed would give away every hand
     for ply in range(12):
         raw = {}
         views = {}
