@@ -73,7 +73,9 @@ test('two guests chat in a lobby and play tic-tac-toe to a result; a spectator w
   const deadline = Number(await alice.getAttribute('#turn', 'data-deadline'));
   assert.ok(deadline > Date.now() && deadline < Date.now() + 3600e3, `deadline ${deadline}`);
   assert.match(await alice.textContent('#turn-timer'), /^\d+:\d\d$/);
-  assert.equal(await bob.textContent('#turn-who'), 'alice to move');
+  // bob's page handles the same TURN line on its own time: wait for it.
+  await bob.waitForFunction(() => document.querySelector('#turn-who')?.textContent === 'alice to move',
+    null, { timeout: T });
 
   // Out of turn: bob's board offers no cell, and a forced move is refused by
   // the server with a FAIL line that the page shows.
