@@ -123,12 +123,14 @@ test('every other game: a table opens, the board takes a first move, hands stay 
     await erin.locator(`#game[data-table="${table}"][data-phase="playing"]`).waitFor({ timeout: T });
     if (game === 'crazyeights') {
       // Each sees a hand of 7, and no card of one is in the other's.
+      // START, STATE and TURN are separate frames: wait until the hands are drawn.
+      for (const page of [erin, fred]) await page.locator('#hand .card').nth(6).waitFor({ timeout: T });
       const hand = (page) => page.locator('#hand .card').evaluateAll((cs) => cs.map((c) => c.dataset.card));
       const [he, hf] = [await hand(erin), await hand(fred)];
       assert.equal(he.length, 7);
       assert.equal(hf.length, 7);
       assert.deepEqual(he.filter((c) => hf.includes(c)), []);
-      assert.equal(await fred.locator('#board .counts li[data-seat="0"]').textContent(), 'seat 0: 7 cards');
+      await fred.locator('#board .counts li[data-seat="0"]', { hasText: 'seat 0: 7 cards' }).waitFor({ timeout: T });
     }
     // erin (seat 0) plays the first move her board offers; fred's board follows.
     const first = erin.locator('#board [data-move]').first();
