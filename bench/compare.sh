@@ -9,7 +9,10 @@
 #          then a fine one x1.19 above the best coarse step)
 #   storm  connect/register/QUIT churn: registrations/s
 #   idle   10,000 registered clients: memory per connection (VmRSS)
-# plus lobbyd unpinned with --threads 2 (chat, ramp, storm) for scaling.
+# plus lobbyd unpinned with --threads 2 (chat, ramp, storm) for scaling, and
+# a capacity phase: ramp and storm again with every server held to a share of
+# CPU 0 by a CPU cgroup (CFS bandwidth, 10 ms period), so that the server, not
+# the one-core load generator, is what runs out first.
 # Each run starts a fresh server and is bounded in time (lobbyd-load's own
 # limit, and `timeout` around it).
 #
@@ -22,6 +25,9 @@
 #   --keep         keep the temporary directory (configs, logs of the servers)
 #   --wait-quiet S before each server, wait up to S seconds for the machine to
 #                  be below 50% busy (it is shared); the wait is reported
+#   --cap PCT      the capacity phase's CPU share per server, % of one core
+#                  (default 40; 0 skips the phase)
+#   --only-cap     run only the capacity phase
 #
 # Needs root (apt-get; InspIRCd and ircd-hybrid are started as user irc with
 # setpriv). Results: build/compare/<date>/ (JSON of every run, table, logs).
@@ -44,6 +50,8 @@ DOCS_FORCED=0
 KEEP=0
 WAIT_QUIET=0
 SERVERS="lobbyd,ngircd,inspircd,hybrid"
+CAP=40
+ONLY_CAP=0
 ARGS_GIVEN="$*"
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
@@ -57,12 +65,16 @@ while (($#)); do
     --docs) DOCS_FORCED=1 ;;
     --keep) KEEP=1 ;;
     --wait-quiet) WAIT_QUIET=${2:?--wait-quiet needs seconds}; shift ;;
+    --cap) CAP=${2:?--cap needs a percentage}; shift ;;
+    --only-cap) ONLY_CAP=1 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "compare.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
   shift
 done
 if ((QUICK)) && ((!DOCS_FORCED)); then DOCS=0; fi
+[[ $CAP =~ ^[0-9]+$ ]] && ((CAP <= 100)) || { echo "compare.sh: --cap takes 0..100" >&2; exit 2; }
+((ONLY_CAP)) && ((CAP == 0)) && { echo "compare.sh: --only-cap with --cap 0 runs nothing" >&2; exit 2; }
 if ((DOCS_FORCED)); then DOCS=1; fi
 
 # lobbyd first (the reference), then the others in a fixed order
@@ -159,6 +171,7 @@ else
   IDLE_N=10000; IDLE_ARGS=(-n $IDLE_N --duration 5 --sources 4)
 fi
 FINE_FACTOR=1.19   # 2^(1/4): three fine steps between the best coarse step and the failing one
+FINER_FACTOR=1.09  # 2^(1/8): the capacity phase's last step, halfway between two fine steps
 COMMON_ARGS=(--no-progress --conn-timeout 60 --p99-bound-ms 50)
 
 # ---------------------------------------------------------------- work dirs
@@ -171,6 +184,7 @@ chmod 755 "$T"
 SRV_PID=""
 LOAD_PID=""
 STUB_PID=""
+CG_DIR=""
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
@@ -182,6 +196,7 @@ cleanup() {
     kill -KILL "$SRV_PID" 2>/dev/null || true
   fi
   ((POLICY_CREATED)) && rm -f /usr/sbin/policy-rc.d
+  [[ -n $CG_DIR ]] && rmdir "$CG_DIR" 2>/dev/null || true
   if ((KEEP)); then log "kept $T"; else rm -rf "$T"; fi
   exit $rc
 }
@@ -344,6 +359,11 @@ SRV_PORT=""
 SRV_CMD=""
 AS_IRC=(setpriv --reuid=irc --regid=irc --init-groups)
 
+shown() {  # the prefix as the docs show it
+  (($#)) || return 0
+  if [[ $1 == sh ]]; then echo -n "cgexec-like (cgroup: $CAP_TEXT) taskset -c $SERVER_CPU "; else echo -n "$* "; fi
+}
+
 wait_listening() {  # PORT PID TIMEOUT_S
   local i
   for i in $(seq $(($3 * 10))); do
@@ -354,11 +374,13 @@ wait_listening() {  # PORT PID TIMEOUT_S
   return 1
 }
 
-# start_server KIND PIN(pin|nopin) THREADS LOGFILE: sets SRV_PID, SRV_PORT, SRV_CMD
+# start_server KIND PIN(pin|nopin|cap) THREADS LOGFILE: sets SRV_PID, SRV_PORT, SRV_CMD
+# cap: pinned, and started inside the CPU cgroup (a child stays in its parent's group)
 start_server() {
   local kind=$1 pin=$2 threads=$3 logf=$4 d
   local pre=()
   [[ $pin == pin ]] && pre=(taskset -c "$SERVER_CPU")
+  [[ $pin == cap ]] && pre=(sh -c 'echo $$ >"$0" && exec "$@"' "$CG_DIR/cgroup.procs" taskset -c "$SERVER_CPU")
   d=$(mktemp -d "$T/$kind.XXXX"); chmod 755 "$d"
   case $kind in
     lobbyd)
@@ -370,21 +392,21 @@ start_server() {
       local i; for i in $(seq 150); do [[ -s $d/port ]] && break; kill -0 $SRV_PID 2>/dev/null || break; sleep 0.1; done
       [[ -s $d/port ]] || { tail -5 "$logf" >&2; die "lobbyd did not start"; }
       SRV_PORT=$(head -1 "$d/port"); SRV_PORT=${SRV_PORT##*:}
-      SRV_CMD="${pre[*]} build/bin/lobbyd --config lobbyd.toml --db sqlite:lobbyd.db --listen 127.0.0.1:0 --threads $threads --port-file port"
+      SRV_CMD="$(shown "${pre[@]}")build/bin/lobbyd --config lobbyd.toml --db sqlite:lobbyd.db --listen 127.0.0.1:0 --threads $threads --port-file port"
       ;;
     ngircd)
       SRV_PORT=$(free_port)
       write_ngircd_conf "$d" "$SRV_PORT"; chown -R irc:irc "$d"
       "${pre[@]}" "${AS_IRC[@]}" "$NGIRCD_BIN" -n -f "$d/ngircd.conf" >"$logf" 2>&1 &
       SRV_PID=$!
-      SRV_CMD="${pre[*]} ${AS_IRC[*]} ngircd -n -f ngircd.conf"
+      SRV_CMD="$(shown "${pre[@]}")${AS_IRC[*]} ngircd -n -f ngircd.conf"
       ;;
     inspircd)
       SRV_PORT=$(free_port)
       write_inspircd_conf "$d" "$SRV_PORT"; chown -R irc:irc "$d"
       "${pre[@]}" "${AS_IRC[@]}" /usr/sbin/inspircd --config "$d/inspircd.conf" --nofork >"$logf" 2>&1 &
       SRV_PID=$!
-      SRV_CMD="${pre[*]} ${AS_IRC[*]} /usr/sbin/inspircd --config inspircd.conf --nofork"
+      SRV_CMD="$(shown "${pre[@]}")${AS_IRC[*]} /usr/sbin/inspircd --config inspircd.conf --nofork"
       ;;
     hybrid)
       SRV_PORT=$(free_port)
@@ -392,7 +414,7 @@ start_server() {
       local hy=("${pre[@]}" "${AS_IRC[@]}" /usr/sbin/ircd-hybrid -configfile "$d/ircd.conf" -pidfile "$d/ircd.pid"
         -logfile "$d/ircd.log" -klinefile "$d/kline.db" -dlinefile "$d/dline.db" -xlinefile "$d/xline.db"
         -resvfile "$d/resv.db" -foreground)
-      SRV_CMD="${pre[*]} ${AS_IRC[*]} /usr/sbin/ircd-hybrid -configfile ircd.conf -pidfile ircd.pid -logfile ircd.log -foreground (+ -klinefile/-dlinefile/-xlinefile/-resvfile in the temp dir)"
+      SRV_CMD="$(shown "${pre[@]}")${AS_IRC[*]} /usr/sbin/ircd-hybrid -configfile ircd.conf -pidfile ircd.pid -logfile ircd.log -foreground (+ -klinefile/-dlinefile/-xlinefile/-resvfile in the temp dir)"
       if [[ $HYBRID_DNS == stub ]]; then
         # its own /etc/resolv.conf (naming the stub), in a private mount namespace; same pid (exec)
         unshare -m sh -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' "$T/resolv.conf" "${hy[@]}" >"$logf" 2>&1 &
@@ -423,7 +445,7 @@ stop_server() {
 run_load() {
   local label=$1 pin=$2 scen=$3; shift 3
   local pre=() out="$RES/$label.out" rc=0
-  [[ $pin == pin ]] && pre=(taskset -c "$LOAD_CPU")
+  [[ $pin != nopin ]] && pre=(taskset -c "$LOAD_CPU")
   local extra=()
   # ngIRCd listens with a backlog of 10: set up its clients 8 at a time (storm keeps its --concurrency)
   [[ $KIND == ngircd && $scen != storm ]] && extra=(--connect-concurrency 8)
@@ -499,6 +521,21 @@ ramp_pair() {  # PREFIX PIN: coarse ramp, then a fine one above its best step
     local start; start=$("$PY" -c "print(round($best*$FINE_FACTOR, 4))")
     one_run "$p.ramp-fine" "$pin" ramp "${RAMP_ARGS[@]}" --rate "$start" --step-factor "$FINE_FACTOR" --max-steps "$FINE_STEPS"
   fi
+  # capacity phase: one more step between the best and the first failing step (x1.09)
+  [[ $pin == cap ]] || return 0
+  best=$("$PY" "$REPORT" best-rate "$RES/$p.ramp.json" "$RES/$p.ramp-fine.json" 2>/dev/null || echo 0)
+  if [[ $best != 0 ]]; then
+    local start; start=$("$PY" -c "print(round($best*$FINER_FACTOR, 4))")
+    one_run "$p.ramp-finer" "$pin" ramp "${RAMP_ARGS[@]}" --rate "$start" --step-factor "$FINER_FACTOR" --max-steps 1
+  fi
+}
+
+bench_capped() {  # KIND PREFIX: ramp and storm with the server held to CAP% of CPU 0
+  KIND=$1; THREADS=1; local p=$2
+  log "$p: $KIND, server held to $CAP_TEXT, load generator on CPU $LOAD_CPU"
+  wait_quiet "$p"
+  ramp_pair "$p" cap
+  one_run "$p.storm" cap storm "${STORM_ARGS[@]}"
 }
 
 bench_server() {  # KIND PIN THREADS PREFIX [idle]
@@ -566,12 +603,51 @@ if want hybrid; then
 fi
 echo "hybrid_dns=$HYBRID_DNS" >>"$RES/meta.txt"
 
+# ---------------------------------------------------------------- CPU cgroup for the capacity phase
+# CFS bandwidth control: QUOTA µs of CPU per 10 ms period. A short period keeps
+# a throttled server's stalls (at most the rest of the period) far below the
+# 50 ms p99 bound. cgroup v2 (cpu.max) or v1 (cpu.cfs_*).
+CAP_TEXT=""
+cg_setup() {
+  local quota=$((CAP * 100)) base
+  if [[ -f /sys/fs/cgroup/cgroup.controllers ]] && grep -qw cpu /sys/fs/cgroup/cgroup.controllers; then
+    base=/sys/fs/cgroup
+    grep -qw cpu $base/cgroup.subtree_control || echo +cpu >$base/cgroup.subtree_control 2>/dev/null || return 1
+    CG_DIR=$base/lobbyd-compare.$$
+    mkdir "$CG_DIR" 2>/dev/null || { CG_DIR=""; return 1; }
+    echo "$quota 10000" >"$CG_DIR/cpu.max" || return 1
+  else
+    for base in /sys/fs/cgroup/cpu /sys/fs/cgroup/cpu,cpuacct; do [[ -f $base/cpu.cfs_quota_us ]] && break; done
+    [[ -f $base/cpu.cfs_quota_us ]] || return 1
+    CG_DIR=$base/lobbyd-compare.$$
+    mkdir "$CG_DIR" 2>/dev/null || { CG_DIR=""; return 1; }
+    echo 10000 >"$CG_DIR/cpu.cfs_period_us" && echo "$quota" >"$CG_DIR/cpu.cfs_quota_us" || return 1
+  fi
+  CAP_TEXT="$CAP% of CPU $SERVER_CPU ($quota µs per 10 ms)"
+}
+if ((CAP > 0)); then
+  if cg_setup; then
+    echo "cap=$CAP" >>"$RES/meta.txt"; echo "cap_text=$CAP_TEXT" >>"$RES/meta.txt"
+  else
+    log "warning: no CPU cgroup (cgroup v1 cpu or v2 cpu.max) could be made: skipping the capacity phase"
+    echo "cap_unavailable=1" >>"$RES/meta.txt"; CAP=0
+    ((ONLY_CAP)) && die "--only-cap without a CPU cgroup"
+  fi
+fi
+
 # ---------------------------------------------------------------- runs
 log "results in ${RES#"$ROOT"/}"
-for s in "${LIST[@]}"; do
-  bench_server "$s" pin 1 "$s"
-done
-bench_server lobbyd nopin 2 lobbyd-t2 no-idle
+if ((!ONLY_CAP)); then
+  for s in "${LIST[@]}"; do
+    bench_server "$s" pin 1 "$s"
+  done
+  bench_server lobbyd nopin 2 lobbyd-t2 no-idle
+fi
+if ((CAP > 0)); then
+  for s in "${LIST[@]}"; do
+    bench_capped "$s" "$s-cap"
+  done
+fi
 
 T1=$(date +%s)
 echo "elapsed_s=$((T1 - T0))" >>"$RES/meta.txt"

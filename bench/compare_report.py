@@ -2,7 +2,7 @@
 """Tables for bench/compare.sh (lobbyd side by side with other IRC servers).
 
   compare_report.py summary RUN.json          one line about one lobbyd-load run
-  compare_report.py best-rate RAMP.json       the ramp's best passing rate (0: none)
+  compare_report.py best-rate RAMP.json...    the best passing rate of these ramps (0: none)
   compare_report.py report RESDIR [--docs F]  the table; with --docs, replace the
                                               generated section of F (between markers)
 """
@@ -16,6 +16,9 @@ from pathlib import Path
 BEGIN = "<!-- BEGIN bench/compare.sh: generated, edit the script instead -->"
 END = "<!-- END bench/compare.sh -->"
 TITLE = "## Side by side with IRC servers"
+CAP_BEGIN = "<!-- BEGIN bench/compare.sh capacity: generated, edit the script instead -->"
+CAP_END = "<!-- END bench/compare.sh capacity -->"
+CAP_TITLE = "## Capacity side by side: every server held to the same share of a core"
 
 NAMES = {"lobbyd": "lobbyd", "ngircd": "ngIRCd", "inspircd": "InspIRCd", "hybrid": "ircd-hybrid",
          "lobbyd-t2": "lobbyd --threads 2"}
@@ -137,14 +140,14 @@ def summary(doc):
 
 
 # ------------------------------------------------------------------ figures
-def ramp_figures(rc, rf):
-    """Combine the coarse and fine ramps."""
+def ramp_figures(rc, rf, *more):
+    """Combine the coarse and fine (and finer) ramps."""
     out = {"best": None, "rate": None, "p99": None, "bound": None, "floor": False, "lg_max": None,
            "steps": 0, "ok": True, "failures": [], "first": None}
-    docs = [d for d in (rc, rf) if d is not None]
+    docs = [d for d in (rc, rf) + more if d is not None]
     if not docs:
         return out
-    best = (0.0, 0.0, 0.0, 0.0)  # deliveries/s, rate, p99, loadgen cpu at that step
+    best = (0.0, 0.0, 0.0, 0.0, None)  # deliveries/s, rate, p99, loadgen cpu, server cpu at that step
     fails = []
     lg = []
     for d in docs:
@@ -156,14 +159,15 @@ def ramp_figures(rc, rf):
             lg.append(st.get("loadgen_cpu_percent") or 0)
             if st.get("pass"):
                 if st["deliveries_per_s"] > best[0]:
-                    best = (st["deliveries_per_s"], st["rate"], st["p99_ms"], st.get("loadgen_cpu_percent") or 0)
+                    best = (st["deliveries_per_s"], st["rate"], st["p99_ms"], st.get("loadgen_cpu_percent") or 0,
+                            st.get("server_cpu_percent"))
             else:
                 fails.append(st)
     out["lg_max"] = max(lg) if lg else None
     first_steps = g(docs[0], "ramp", "steps", default=[])
     if first_steps:
         out["first"] = first_steps[0]
-    out["best"], out["rate"], out["p99"] = best[0], best[1], best[2]
+    out["best"], out["rate"], out["p99"], out["server_cpu"] = best[0], best[1], best[2], best[4]
     above = sorted((s for s in fails if s["rate"] > best[1]), key=lambda s: s["rate"])
     if above:
         b = above[0]
@@ -178,9 +182,9 @@ def ramp_figures(rc, rf):
 
 
 def collect(res, prefix):
-    runs = {k: load(res / f"{prefix}.{k}.json") for k in ("chat", "ramp", "ramp-fine", "storm", "idle")}
+    runs = {k: load(res / f"{prefix}.{k}.json") for k in ("chat", "ramp", "ramp-fine", "ramp-finer", "storm", "idle")}
     f = {"runs": runs}
-    f["ramp"] = ramp_figures(runs["ramp"], runs["ramp-fine"])
+    f["ramp"] = ramp_figures(runs["ramp"], runs["ramp-fine"], runs["ramp-finer"])
     c = runs["chat"]
     if c:
         dps = g(c, "chat", "deliveries_per_s")
@@ -312,7 +316,7 @@ def notes_for(servers, figs, meta):
         f = figs[s]
         for k, d in f["runs"].items():
             if d is None:
-                if not (k == "ramp-fine" or (s == "lobbyd-t2" and k == "idle")):
+                if not (k in ("ramp-fine", "ramp-finer") or (s == "lobbyd-t2" and k == "idle")):
                     notes.append(f"{NAMES[s]} {k}: no result (see the .err file)")
                 continue
             if not d.get("ok"):
@@ -387,6 +391,143 @@ def machine_load(figs):  # noqa: E302 (used above)
     return min(allv), statistics.median(allv), max(allv)
 
 
+def name_of(prefix):
+    if prefix.endswith("-cap"):
+        return NAMES[prefix[:-4]] + " (capped)"
+    return NAMES[prefix]
+
+
+# ------------------------------------------------------------------ capacity phase
+def cap_limited_by(f, cap):
+    """Who ran out first at the step above the best one: the server (at its quota) or the load generator."""
+    b = f["ramp"]["bound"]
+    if not f["ramp"]["best"]:
+        return "n/a"
+    if not b:
+        return "nobody: no step failed (--max-steps)"
+    lg = b.get("loadgen_cpu_percent") or 0
+    sv = b.get("server_cpu_percent")
+    if lg > 90:
+        return f"load generator ({lg:.0f}%): a floor"
+    if sv is not None and sv >= 0 and sv >= 0.9 * cap:
+        return f"server at its quota ({sv:.0f}% of {cap}%)"
+    return f"unclear (server {sv if sv is not None else -1:.0f}%, load generator {lg:.0f}%)"
+
+
+def build_cap_table(servers, figs, cap):
+    ref = figs["lobbyd"]
+    def storm_cpu(f):
+        return g(f["runs"].get("storm") or {}, "server", "cpu_percent")
+    def storm_lg(f):
+        return g(f["runs"].get("storm") or {}, "loadgen", "cpu_percent")
+    rows = [
+        (f"chat ramp: highest sustained deliveries/s (p99 <= 50 ms, none lost), server held to {cap}% of a core",
+         "higher", ramp_best),
+        ("  at msg/s per client", "", lambda f: g(f, "ramp", "rate") or None),
+        ("  p99 at that step, ms", "", lambda f: g(f, "ramp", "p99") or None),
+        ("  server CPU at that step, % of one core", "", lambda f: g(f, "ramp", "server_cpu")),
+        ("storm: registrations/s, server held to the same share", "higher", lambda f: g(f, "storm", "rps")),
+        ("  registration p99, ms", "lower", lambda f: g(f, "storm", "p99")),
+        ("  server CPU, % of one core", "", storm_cpu),
+        ("  load generator CPU, % of its core", "", storm_lg),
+    ]
+    head = "| figure | better | " + " | ".join(
+        NAMES[s] + ("" if s == "lobbyd" else " (ratio)") for s in servers) + " |"
+    lines = [head, "|---|---|" + "---:|" * len(servers)]
+    for label, better, fn in rows:
+        cells = []
+        r = fn(ref)
+        for s in servers:
+            v = fn(figs[s])
+            cells.append(fmt_num(v) if s == "lobbyd" or not better else f"{fmt_num(v)} ({ratio(v, r)})")
+        lines.append(f"| {label} | {better} | " + " | ".join(cells) + " |")
+    cells = []
+    for s in servers:
+        b = figs[s]["ramp"]["bound"]
+        if b:
+            sv = b.get("server_cpu_percent")
+            cells.append(f"{b['rate']:g}/s: {b['verdict']} (server {sv if sv is not None else -1:.0f}%, "
+                         f"load generator {b.get('loadgen_cpu_percent') or 0:.0f}%)")
+        else:
+            cells.append("none failed (--max-steps)")
+    lines.append("| ramp stopped by the step (msg/s per client: verdict) | | " + " | ".join(cells) + " |")
+    lines.append("| who ran out first at that step | | " + " | ".join(cap_limited_by(figs[s], cap) for s in servers) + " |")
+    cells = []
+    for s in servers:
+        o = figs[s]["others"]
+        cells.append(f"{statistics.median(o):.0f} ({min(o):.0f}-{max(o):.0f})" if o else "n/a")
+    lines.append("| other processes' CPU during its runs, % of a core: median (range) | context | "
+                 + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def cap_report(res, meta, servers, docs):
+    prefixes = [s + "-cap" for s in servers if (res / f"{s}-cap.ramp.json").exists()
+                or (res / f"{s}-cap.storm.json").exists()]
+    if "lobbyd-cap" not in prefixes:
+        return
+    cap = int(meta.get("cap", "0") or 0)
+    caps = [p[:-4] for p in prefixes]
+    figs = {p[:-4]: collect(res, p) for p in prefixes}
+    table = build_cap_table(caps, figs, cap)
+    notes = []
+    for s in caps:
+        for k, d in figs[s]["runs"].items():
+            if d is None:
+                if k in ("ramp", "storm"):
+                    notes.append(f"{NAMES[s]} (capped) {k}: no result (see the .err file)")
+                continue
+            if not d.get("ok"):
+                notes.append(f"{NAMES[s]} (capped) {k}: run **failed**: " + "; ".join(d.get("failures", [])))
+    inc = [x for x in meta.get("_incidents", []) if "-cap." in x]
+    notes += ["rerun: " + x for x in inc]
+    print(f"\ncapacity: every server held to {meta.get('cap_text')}; ratio = server / lobbyd\n")
+    print(table)
+    for n in notes:
+        print("  - " + n.replace("**", ""))
+    if docs:
+        write_cap_docs(Path(docs), res, meta, prefixes, table, notes, cap)
+
+
+def write_cap_docs(path, res, meta, prefixes, table, notes, cap):
+    quick = meta.get("quick") == "1"
+    L = [CAP_BEGIN, CAP_TITLE, ""]
+    L.append(
+        "On two cores, one pinned load-generator process reaches its limit (about 90-100 k deliveries/s, "
+        "one message per segment) before lobbyd, InspIRCd or ircd-hybrid do, so the ramp of the run above "
+        f"can only give floors. Here every server is held to **{cap}% of CPU {meta.get('server_cpu')}** by a "
+        f"CPU cgroup ({meta.get('cap_text')}: CFS bandwidth control; a throttled server waits at most the "
+        "rest of a 10 ms period, far below the 50 ms p99 bound), so the server runs out before the load "
+        "generator, and the ramp (coarse x2, fine x1.19, then one step x1.09 above the best) and the storm "
+        "measure each server's **capacity for the same CPU**. The kernel's work in the server's system "
+        "calls (the TCP send path, and on loopback the receive path it triggers) counts against the "
+        "server's share, as it would on a real core. Same servers, configurations, load and order as "
+        "above; a fresh server for each run.")
+    if quick:
+        L += ["", "**This is a `--quick` smoke run: small numbers, not figures to compare.**"]
+    L += ["", "```sh", f"bench/compare.sh{(' ' + meta['args']) if meta.get('args') else ''}   # as root",
+          "```", "", "The runs:", "", "```sh"] + cmd_lines(res, [], prefixes) + ["```", "",
+          f"Measured {meta.get('date')}, commit {meta.get('commit')}, {meta.get('cpu')}, Linux {meta.get('kernel')}.",
+          "", table]
+    if notes:
+        L += ["", "Notes from the runs:", ""] + [f"- {n}" for n in notes]
+    L.append(CAP_END)
+    block = "\n".join(L) + "\n"
+    text = path.read_text()
+    if CAP_BEGIN in text and CAP_END in text:
+        a = text.index(CAP_BEGIN)
+        b = text.index(CAP_END) + len(CAP_END)
+        if b < len(text) and text[b] == "\n":
+            b += 1
+        text = text[:a] + block + text[b:]
+    elif END in text:
+        b = text.index(END) + len(END)
+        text = text[:b] + "\n\n" + block + text[b:].lstrip("\n")
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    path.write_text(text)
+
+
 def read_meta(res):
     meta = {}
     for line in (res / "meta.txt").read_text().splitlines():
@@ -420,6 +561,9 @@ def report(res, docs):
     if (res / "incidents.txt").exists():
         meta["_incidents"] = [x for x in (res / "incidents.txt").read_text().splitlines() if x.strip()]
     servers = meta["servers"].split()
+    if not any((res / f"lobbyd.{k}.json").exists() for k in ("chat", "ramp", "storm", "idle")):
+        cap_report(res, meta, servers, docs)  # --only-cap
+        return
     prefixes = servers + (["lobbyd-t2"] if (res / "lobbyd-t2.chat.json").exists() or
                           (res / "lobbyd-t2.ramp.json").exists() else [])
     figs = {p: collect(res, p) for p in prefixes}
@@ -451,18 +595,20 @@ def report(res, docs):
 
     if docs:
         write_docs(Path(docs), res, meta, servers, figs, table, notes, load, sc, limits_md)
+    cap_report(res, meta, servers, docs)
+    if docs:
         print(f"updated {docs}")
 
 
-def cmd_lines(res, servers):
+def cmd_lines(res, servers, prefixes=None):
     out = []
-    for s in servers + ["lobbyd-t2"]:
+    for s in (prefixes if prefixes is not None else servers + ["lobbyd-t2"]):
         sc = res / f"{s}.server.cmd"
         if not sc.exists():
             continue
-        out.append(f"# {NAMES[s]}: server (a fresh one for each run; the temporary directory holds the config)")
+        out.append(f"# {name_of(s)}: server (a fresh one for each run; the temporary directory holds the config)")
         out.append(sc.read_text().strip())
-        for k in ("chat", "ramp", "ramp-fine", "storm", "idle"):
+        for k in ("chat", "ramp", "ramp-fine", "ramp-finer", "storm", "idle"):
             c = res / f"{s}.{k}.cmd"
             if c.exists():
                 out.append(c.read_text().strip())
@@ -561,14 +707,13 @@ def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
     a = sub.add_parser("summary"); a.add_argument("file")
-    a = sub.add_parser("best-rate"); a.add_argument("file")
+    a = sub.add_parser("best-rate"); a.add_argument("files", nargs="+")
     a = sub.add_parser("report"); a.add_argument("res"); a.add_argument("--docs")
     o = ap.parse_args()
     if o.cmd == "summary":
         print(summary(load(o.file)))
     elif o.cmd == "best-rate":
-        d = load(o.file)
-        print(g(d, "ramp", "max_sustained_rate", default=0) or 0)
+        print(max((g(load(f), "ramp", "max_sustained_rate", default=0) or 0) for f in o.files))
     else:
         report(o.res, o.docs)
 

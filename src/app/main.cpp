@@ -122,7 +122,9 @@ int main(int argc, char** argv) {
     try {
       listeners.push_back(std::make_unique<net::Listener>(
           *worker_ptrs[0], worker_ptrs, ep,
-          [&server](net::Worker& w, boost::asio::ip::tcp::socket s) { server.accept(w, std::move(s)); }));
+          [&server](net::Worker& w, boost::asio::ip::tcp::socket s, const boost::asio::ip::tcp::endpoint& peer) {
+            server.accept(w, std::move(s), peer);
+          }));
     } catch (const boost::system::system_error& e) {
       spdlog::error("cannot listen on {}: {}", text, e.code().message());
       return 1;
@@ -149,8 +151,9 @@ int main(int argc, char** argv) {
       try {
         listeners.push_back(std::make_unique<net::Listener>(
             *worker_ptrs[0], worker_ptrs, ep,
-            [&server, tls](net::Worker& w, boost::asio::ip::tcp::socket s) {
-              server.accept(w, std::move(s), tls);
+            [&server, tls](net::Worker& w, boost::asio::ip::tcp::socket s,
+                           const boost::asio::ip::tcp::endpoint& peer) {
+              server.accept(w, std::move(s), peer, tls);
             }));
       } catch (const boost::system::system_error& e) {
         spdlog::error("cannot listen on {}: {}", text, e.code().message());
@@ -179,7 +182,9 @@ int main(int argc, char** argv) {
     try {
       listeners.push_back(std::make_unique<net::Listener>(
           *worker_ptrs[0], worker_ptrs, ep,
-          [http](net::Worker& w, boost::asio::ip::tcp::socket s) { http->accept(w, std::move(s)); }));
+          [http](net::Worker& w, boost::asio::ip::tcp::socket s, const boost::asio::ip::tcp::endpoint&) {
+            http->accept(w, std::move(s));
+          }));
       auto bound = listeners.back()->local_endpoint();
       spdlog::info("HTTP on http://{}:{}/ (static files from {})", bound.address().to_string(),
                    bound.port(), http->root().string());

@@ -56,13 +56,11 @@ void Server::load_lobbies(const std::vector<LobbyConfig>& lobbies) {
     lobbies_.insert(std::make_shared<Lobby>(lc.name, lc.topic, lc.capacity, true));
 }
 
-void Server::accept(net::Worker& w, asio::ip::tcp::socket socket,
+void Server::accept(net::Worker& w, asio::ip::tcp::socket socket, const asio::ip::tcp::endpoint& peer,
                     const net::TransportMaker& transport) {
   const Settings& s = *shard(w).settings;
   boost::system::error_code ec;
-  auto ep = socket.remote_endpoint(ec);
-  if (ec) return;  // already gone
-  std::string ip = ep.address().to_string();
+  std::string ip = peer.address().to_string();
 
   std::string refusal_text;
   const char* refusal = nullptr;
@@ -95,7 +93,7 @@ void Server::accept(net::Worker& w, asio::ip::tcp::socket socket,
     socket.close(ec);
     return;
   }
-  auto session = std::make_shared<Session>(w, std::move(socket), *this);
+  auto session = std::make_shared<Session>(w, std::move(socket), std::move(ip), *this);
   if (transport) session->use_transport(transport);
   session->start();
 }

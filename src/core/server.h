@@ -51,7 +51,7 @@ class Server {
   // Listener factory: runs on worker w's thread; admits or refuses the socket.
   // With a transport (TLS, WebSocket) the session speaks through it.
   void accept(net::Worker& w, boost::asio::ip::tcp::socket socket,
-              const net::TransportMaker& transport = {});
+              const boost::asio::ip::tcp::endpoint& peer, const net::TransportMaker& transport = {});
   // A session's connection ended (any worker thread).
   void release_ip(const std::string& ip);
 

@@ -15,8 +15,9 @@
 
 namespace lobbyd::core {
 
-Session::Session(net::Worker& w, boost::asio::ip::tcp::socket socket, Server& server)
-    : net::Connection(w, std::move(socket)),
+Session::Session(net::Worker& w, boost::asio::ip::tcp::socket socket, std::string remote_ip,
+                 Server& server)
+    : net::Connection(w, std::move(socket), std::move(remote_ip)),
       server_(server),
       shard_(server.shard(w)),
       framer_(proto::kMaxTagBytes + proto::kMaxLineBytes),

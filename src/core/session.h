@@ -20,7 +20,7 @@ namespace lobbyd::core {
 
 class Session final : public net::Connection {
  public:
-  Session(net::Worker& w, boost::asio::ip::tcp::socket socket, Server& server);
+  Session(net::Worker& w, boost::asio::ip::tcp::socket socket, std::string remote_ip, Server& server);
   ~Session() override;
 
   SessionPtr self() { return std::static_pointer_cast<Session>(shared_from_this()); }

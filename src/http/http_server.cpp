@@ -208,8 +208,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     srv_->ws_upgrades.fetch_add(1, std::memory_order_relaxed);
     stream_.expires_never();
     tcp::socket sock = stream_.release_socket();
+    error_code ec;
+    tcp::endpoint peer = sock.remote_endpoint(ec);
+    if (ec) return;  // already gone
     auto r = std::make_shared<const net::HttpRequest>(std::move(req));
-    srv_->server().accept(w_, std::move(sock), net::ws_transport(r, settings().recvq_bytes));
+    srv_->server().accept(w_, std::move(sock), peer, net::ws_transport(r, settings().recvq_bytes));
   }
 
   void route(Request req) {

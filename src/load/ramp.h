@@ -16,6 +16,7 @@ struct StepStats {
   std::uint64_t p50_ns = 0, p90_ns = 0, p99_ns = 0, max_ns = 0;
   std::uint64_t closed = 0;    // connections the server closed during the step
   double loadgen_cpu_percent = 0;  // of one core, averaged over the threads
+  double server_cpu_percent = -1;  // of one core (--server-pid); < 0: unknown
   double sent_per_s() const noexcept { return seconds > 0 ? tally.sent / seconds : 0; }
   double deliveries_per_s() const noexcept { return seconds > 0 ? tally.received / seconds : 0; }
 };

@@ -122,14 +122,15 @@ std::string render_table(const RunReport& r) {
   }
   if (r.has_ramp) {
     out += "  ramp steps:\n";
-    out += fmt::format("    {:>4} {:>10} {:>10} {:>12} {:>10} {:>10} {:>10} {:>7}  {}\n", "step",
+    out += fmt::format("    {:>4} {:>10} {:>10} {:>12} {:>10} {:>10} {:>10} {:>7} {:>7}  {}\n", "step",
                        "msg/s/cl", "sent/s", "deliv/s", "ratio", "p50 ms", "p99 ms", "cpu%",
-                       "verdict");
+                       "srv%", "verdict");
     for (std::size_t i = 0; i < r.steps.size(); ++i) {
       const StepStats& st = r.steps[i];
-      out += fmt::format("    {:>4} {:>10.3g} {:>10.1f} {:>12.1f} {:>10} {:>10.3f} {:>10.3f} {:>7.1f}  {}\n",
+      out += fmt::format("    {:>4} {:>10.3g} {:>10.1f} {:>12.1f} {:>10} {:>10.3f} {:>10.3f} {:>7.1f} {:>7}  {}\n",
                          i + 1, st.rate, st.sent_per_s(), st.deliveries_per_s(), ratio_text(st.tally),
                          st.p50_ns / 1e6, st.p99_ns / 1e6, st.loadgen_cpu_percent,
+                         st.server_cpu_percent >= 0 ? fmt::format("{:.1f}", st.server_cpu_percent) : "-",
                          i < r.verdicts.size() ? to_string(r.verdicts[i]) : "");
     }
     row("highest sustained", fmt::format("{:.1f} deliveries/s at {} msg/s per client (p99 {})",
@@ -295,6 +296,7 @@ std::string render_json(const RunReport& r) {
           .field("max_ms", ms(st.max_ns))
           .field("closed_by_server", st.closed)
           .field("loadgen_cpu_percent", round3(st.loadgen_cpu_percent))
+          .field("server_cpu_percent", st.server_cpu_percent >= 0 ? round3(st.server_cpu_percent) : -1.0)
           .field("verdict", i < r.verdicts.size() ? to_string(r.verdicts[i]) : "")
           .field("pass", i < r.verdicts.size() && r.verdicts[i] == StepVerdict::kPass)
           .end_object();

@@ -315,10 +315,12 @@ void Runner::run_ramp() {
     phase_ = fmt::format("step {}", step);
     const std::uint64_t closes0 = ctx_.counters.unexpected_closes.load();
     const auto cpu0 = platform::cpu_times();
+    const double srv0 = o_.server_pid > 0 ? platform::process_cpu_seconds(o_.server_pid) : -1;
     const std::uint64_t w0 = now_ns();
     sleep_until(plan.end_ns);
     const std::uint64_t sent_all = finish_sending(plan.end_ns);
     const auto cpu1 = platform::cpu_times();
+    const double srv1 = srv0 >= 0 ? platform::process_cpu_seconds(o_.server_pid) : -1;
     const std::uint64_t w1 = now_ns();
     if (!stopped()) {
       wait_until([&] {
@@ -342,14 +344,18 @@ void Runner::run_ramp() {
     st.loadgen_cpu_percent =
         wall > 0 ? ((cpu1.user_s + cpu1.sys_s) - (cpu0.user_s + cpu0.sys_s)) / wall * 100.0 / o_.threads
                  : 0;
+    // The server's share tells a saturated server (near its core, or its CPU quota) from a slow client.
+    if (srv0 >= 0 && srv1 >= srv0 && wall > 0) st.server_cpu_percent = (srv1 - srv0) / wall * 100.0;
     StepVerdict v = judge_step(st, o_.p99_bound_ms);
     if (stopped()) break;  // a partial step proves nothing
     report_.steps.push_back(st);
     report_.verdicts.push_back(v);
     say(fmt::format("step {:>2}: {:g} msg/s per client: sent {:.0f}/s, {:.0f} deliveries/s, ratio {:.6f}, "
-                    "p99 {:.3f} ms, cpu {:.0f}%: {}",
+                    "p99 {:.3f} ms, cpu {:.0f}%{}: {}",
                     step, rate, st.sent_per_s(), st.deliveries_per_s(), st.tally.ratio(),
-                    st.p99_ns / 1e6, st.loadgen_cpu_percent, to_string(v)));
+                    st.p99_ns / 1e6, st.loadgen_cpu_percent,
+                    st.server_cpu_percent >= 0 ? fmt::format(", server {:.0f}%", st.server_cpu_percent) : "",
+                    to_string(v)));
     if (v != StepVerdict::kPass || all_lost()) {
       report_.stop_reason = fmt::format("step {} ({:g} msg/s per client): {}", step, rate, to_string(v));
       broke = true;

@@ -18,11 +18,9 @@ constexpr std::size_t kMaxReadsPerTurn = 4;         // fairness between connecti
 constexpr std::size_t kMaxWriteBytesPerTurn = 256 << 10;
 }  // namespace
 
-Connection::Connection(Worker& w, asio::ip::tcp::socket socket)
-    : worker_(w), socket_(std::move(socket)) {
+Connection::Connection(Worker& w, asio::ip::tcp::socket socket, std::string remote_ip)
+    : worker_(w), socket_(std::move(socket)), remote_ip_(std::move(remote_ip)) {
   error_code ec;
-  auto ep = socket_.remote_endpoint(ec);
-  remote_ip_ = ec ? std::string("unknown") : ep.address().to_string();
   socket_.non_blocking(true, ec);
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
 }
@@ -60,23 +58,31 @@ void Connection::read_next() {
   if (transport_) return stream_read_next();
   if (reading_ || state_ != State::kOpen) return;
   reading_ = true;
-  socket_.async_wait(asio::socket_base::wait_read,
-                     [self = shared_from_this()](const error_code& ec) {
-                       Worker::BusyScope busy(self->worker_);
-                       self->reading_ = false;
-                       self->on_readable(ec);
-                     });
+  socket_.async_read_some(asio::buffer(inbuf_),
+                          [self = shared_from_this()](const error_code& ec, std::size_t n) {
+                            Worker::BusyScope busy(self->worker_);
+                            self->reading_ = false;
+                            self->on_read(ec, n);
+                          });
 }
 
-void Connection::on_readable(const error_code& ec) {
+void Connection::on_read(const error_code& ec, std::size_t n) {
   if (state_ != State::kOpen) return;
   LOBBYD_ZONE("net.read");
   if (ec) {
-    close("Read error", false);
+    close(ec == asio::error::eof ? "Connection closed" : "Read error", false);
     return;
   }
+  worker_.counters().bytes_in.add(n);
+  feed(std::string_view(inbuf_.data(), n));
+  // A full inbuf_ means more may be waiting: go on into the scratch buffer.
+  if (n == inbuf_.size()) read_more();
+  read_next();
+}
+
+void Connection::read_more() {
   char* buf = worker_.scratch();
-  for (std::size_t i = 0; i < kMaxReadsPerTurn && state_ == State::kOpen; ++i) {
+  for (std::size_t i = 1; i < kMaxReadsPerTurn && state_ == State::kOpen; ++i) {
     error_code rec;
     std::size_t n = socket_.read_some(asio::buffer(buf, Worker::kScratchBytes), rec);
     if (rec == asio::error::would_block || rec == asio::error::try_again) break;
@@ -88,7 +94,6 @@ void Connection::on_readable(const error_code& ec) {
     feed(std::string_view(buf, n));
     if (n < Worker::kScratchBytes) break;  // drained the socket for now
   }
-  read_next();
 }
 
 void Connection::feed(std::string_view fresh) {

@@ -2,9 +2,10 @@
 // A TCP connection owned by one worker. It moves bytes and knows no protocol:
 // a subclass (core::Session) receives the input and decides what it means.
 //
-// Input:  socket -> worker scratch buffer -> on_input() consumes whole lines;
-//         an incomplete tail (or lines held back by the flood throttle) is
-//         kept in pending_, bounded by the recvq limit.
+// Input:  socket -> inbuf_ (a small per-connection buffer; a read that fills
+//         it goes on into the worker's scratch buffer) -> on_input() consumes
+//         whole lines; an incomplete tail (or lines held back by the flood
+//         throttle) is kept in pending_, bounded by the recvq limit.
 // Output: send() appends shared immutable buffers to a byte-counted queue;
 //         the queue is written at the end of the loop turn with one gather
 //         write (non-blocking; only what the kernel refuses waits for
@@ -14,12 +15,15 @@
 //   outq_:  [ buf0 (front_off_ bytes already written) ][ buf1 ][ buf2 ] + tail_
 //   tail_:  replies for this connection alone, batched into one buffer.
 //
-// Transports: a plain TCP connection reads with async_wait + non-blocking
-// read_some into the worker's scratch buffer and writes with write_some (the
-// hot path). A connection given a StreamTransport (TLS, WebSocket) uses its
+// Transports: a plain TCP connection reads with async_read_some into inbuf_
+// and writes with write_some (the hot path). Not async_wait + read_some into
+// the shared scratch buffer: Asio re-arms every wait with an epoll_ctl system
+// call, while a read op just waits on the edge-triggered registration, and
+// its completion's recv is the one that would follow the wait anyway. A connection given a StreamTransport (TLS, WebSocket) uses its
 // async handshake/read/write instead; limits, throttle, close and linger
 // behave the same. The TCP socket stays here either way (peer address,
 // final close).
+#include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
 #include <deque>
@@ -35,7 +39,8 @@ namespace lobbyd::net {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(Worker& w, boost::asio::ip::tcp::socket socket);
+  // remote_ip: the peer's address as text (the listener has it from accept).
+  Connection(Worker& w, boost::asio::ip::tcp::socket socket, std::string remote_ip);
   virtual ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -96,7 +101,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void after_append();
   void read_next();
-  void on_readable(const boost::system::error_code& ec);
+  void on_read(const boost::system::error_code& ec, std::size_t n);
+  void read_more();  // after a full inbuf_: non-blocking reads into the scratch buffer
   void feed(std::string_view fresh);
   void wait_writable();
   void finish_close();
@@ -115,6 +121,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::list<ConnectionPtr>::iterator self_it_;
 
   std::string pending_;   // unconsumed input
+  // Reads land here first. Small: typical client input (a command, a chat
+  // line) fits; more goes on into the worker's scratch buffer.
+  static constexpr std::size_t kInBytes = 512;
+  std::array<char, kInBytes> inbuf_;
   std::deque<SharedBuf> outq_;
   std::string tail_;
   std::size_t out_bytes_ = 0;   // bytes in outq_ not yet written

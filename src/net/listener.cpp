@@ -40,8 +40,8 @@ void Listener::stop() {
 
 void Listener::accept_next() {
   Worker* target = workers_[next_++ % workers_.size()];
-  acceptor_.async_accept(target->io(), [this, target](const boost::system::error_code& ec,
-                                                      tcp::socket socket) {
+  acceptor_.async_accept(target->io(), peer_, [this, target](const boost::system::error_code& ec,
+                                                             tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (ec) {
       // Typically EMFILE: back off instead of spinning on the error.
@@ -52,9 +52,9 @@ void Listener::accept_next() {
       });
       return;
     }
-    asio::post(target->io(), [this, target, s = std::move(socket)]() mutable {
+    asio::post(target->io(), [this, target, s = std::move(socket), peer = peer_]() mutable {
       Worker::BusyScope busy(*target);
-      factory_(*target, std::move(s));
+      factory_(*target, std::move(s), peer);
     });
     accept_next();
   });

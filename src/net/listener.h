@@ -13,8 +13,10 @@ namespace lobbyd::net {
 
 class Listener {
  public:
-  // Runs on the target worker's thread; takes ownership of the socket.
-  using Factory = std::function<void(Worker&, boost::asio::ip::tcp::socket)>;
+  // Runs on the target worker's thread; takes ownership of the socket. The
+  // peer's address comes from accept() itself (no getpeername per client).
+  using Factory = std::function<void(Worker&, boost::asio::ip::tcp::socket,
+                                     const boost::asio::ip::tcp::endpoint& peer)>;
 
   // Throws boost::system::system_error if the endpoint cannot be bound
   // (start-up only).
@@ -33,6 +35,7 @@ class Listener {
   Factory factory_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;
+  boost::asio::ip::tcp::endpoint peer_;  // filled by the one accept in flight
   std::size_t next_ = 0;
 };
 
