@@ -184,7 +184,6 @@ chmod 755 "$T"
 SRV_PID=""
 LOAD_PID=""
 STUB_PID=""
-CG_DIR=""
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
@@ -196,7 +195,7 @@ cleanup() {
     kill -KILL "$SRV_PID" 2>/dev/null || true
   fi
   ((POLICY_CREATED)) && rm -f /usr/sbin/policy-rc.d
-  [[ -n $CG_DIR ]] && rmdir "$CG_DIR" 2>/dev/null || true
+  [[ $(type -t cg_remove) == function ]] && cg_remove
   if ((KEEP)); then log "kept $T"; else rm -rf "$T"; fi
   exit $rc
 }
@@ -361,7 +360,7 @@ AS_IRC=(setpriv --reuid=irc --regid=irc --init-groups)
 
 shown() {  # the prefix as the docs show it
   (($#)) || return 0
-  if [[ $1 == sh ]]; then echo -n "cgexec-like (cgroup: $CAP_TEXT) taskset -c $SERVER_CPU "; else echo -n "$* "; fi
+  if [[ $1 == sh ]]; then echo -n "(in the CPU cgroup: $CAP_TEXT) taskset -c $SERVER_CPU "; else echo -n "$* "; fi
 }
 
 wait_listening() {  # PORT PID TIMEOUT_S
@@ -380,7 +379,7 @@ start_server() {
   local kind=$1 pin=$2 threads=$3 logf=$4 d
   local pre=()
   [[ $pin == pin ]] && pre=(taskset -c "$SERVER_CPU")
-  [[ $pin == cap ]] && pre=(sh -c 'echo $$ >"$0" && exec "$@"' "$CG_DIR/cgroup.procs" taskset -c "$SERVER_CPU")
+  [[ $pin == cap ]] && pre=("${CG_PREFIX[@]}" taskset -c "$SERVER_CPU")
   d=$(mktemp -d "$T/$kind.XXXX"); chmod 755 "$d"
   case $kind in
     lobbyd)
@@ -604,29 +603,11 @@ fi
 echo "hybrid_dns=$HYBRID_DNS" >>"$RES/meta.txt"
 
 # ---------------------------------------------------------------- CPU cgroup for the capacity phase
-# CFS bandwidth control: QUOTA µs of CPU per 10 ms period. A short period keeps
-# a throttled server's stalls (at most the rest of the period) far below the
-# 50 ms p99 bound. cgroup v2 (cpu.max) or v1 (cpu.cfs_*).
-CAP_TEXT=""
-cg_setup() {
-  local quota=$((CAP * 100)) base
-  if [[ -f /sys/fs/cgroup/cgroup.controllers ]] && grep -qw cpu /sys/fs/cgroup/cgroup.controllers; then
-    base=/sys/fs/cgroup
-    grep -qw cpu $base/cgroup.subtree_control || echo +cpu >$base/cgroup.subtree_control 2>/dev/null || return 1
-    CG_DIR=$base/lobbyd-compare.$$
-    mkdir "$CG_DIR" 2>/dev/null || { CG_DIR=""; return 1; }
-    echo "$quota 10000" >"$CG_DIR/cpu.max" || return 1
-  else
-    for base in /sys/fs/cgroup/cpu /sys/fs/cgroup/cpu,cpuacct; do [[ -f $base/cpu.cfs_quota_us ]] && break; done
-    [[ -f $base/cpu.cfs_quota_us ]] || return 1
-    CG_DIR=$base/lobbyd-compare.$$
-    mkdir "$CG_DIR" 2>/dev/null || { CG_DIR=""; return 1; }
-    echo 10000 >"$CG_DIR/cpu.cfs_period_us" && echo "$quota" >"$CG_DIR/cpu.cfs_quota_us" || return 1
-  fi
-  CAP_TEXT="$CAP% of CPU $SERVER_CPU ($quota µs per 10 ms)"
-}
+# shellcheck source=bench/cgroup_cap.sh
+. "$ROOT/bench/cgroup_cap.sh"
+CAP_TEXT="$CAP% of CPU $SERVER_CPU ($((CAP * 100)) µs per 10 ms)"
 if ((CAP > 0)); then
-  if cg_setup; then
+  if cg_setup "$CAP" "lobbyd-compare.$$"; then
     echo "cap=$CAP" >>"$RES/meta.txt"; echo "cap_text=$CAP_TEXT" >>"$RES/meta.txt"
   else
     log "warning: no CPU cgroup (cgroup v1 cpu or v2 cpu.max) could be made: skipping the capacity phase"

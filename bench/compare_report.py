@@ -495,9 +495,9 @@ def write_cap_docs(path, res, meta, prefixes, table, notes, cap):
     L.append(
         "On two cores, one pinned load-generator process reaches its limit (about 90-100 k deliveries/s, "
         "one message per segment) before lobbyd, InspIRCd or ircd-hybrid do, so the ramp of the run above "
-        f"can only give floors. Here every server is held to **{cap}% of CPU {meta.get('server_cpu')}** by a "
-        f"CPU cgroup ({meta.get('cap_text')}: CFS bandwidth control; a throttled server waits at most the "
-        "rest of a 10 ms period, far below the 50 ms p99 bound), so the server runs out before the load "
+        f"can only give floors. Here every server is held to **{meta.get('cap_text')}** by a CPU cgroup "
+        "(CFS bandwidth control; a throttled server waits at most the rest of a 10 ms period, far below "
+        "the 50 ms p99 bound), so the server runs out before the load "
         "generator, and the ramp (coarse x2, fine x1.19, then one step x1.09 above the best) and the storm "
         "measure each server's **capacity for the same CPU**. The kernel's work in the server's system "
         "calls (the TCP send path, and on loopback the receive path it triggers) counts against the "
@@ -519,10 +519,10 @@ def write_cap_docs(path, res, meta, prefixes, table, notes, cap):
         b = text.index(CAP_END) + len(CAP_END)
         if b < len(text) and text[b] == "\n":
             b += 1
-        text = text[:a] + block + text[b:]
+        text = text[:a] + block + ("" if text[b:].startswith("\n") else "\n") + text[b:]
     elif END in text:
         b = text.index(END) + len(END)
-        text = text[:b] + "\n\n" + block + text[b:].lstrip("\n")
+        text = text[:b] + "\n\n" + block + "\n" + text[b:].lstrip("\n")
     else:
         text = text.rstrip("\n") + "\n\n" + block
     path.write_text(text)
