@@ -1,5 +1,6 @@
 """Lobby (channel) behaviour: JOIN/PART, messaging, queries and errors."""
 
+import random
 import re
 import time
 
@@ -620,3 +621,32 @@ def test_departed_nick_is_gone_once_its_quit_is_seen(server, clients):
             f"round {i}: PRIVMSG to {nick} right after its QUIT: {raws(lines)}"
         assert nick not in plain(names_of(lines, "#lobby")), f"round {i}: {raws(lines)}"
         b.close()
+
+
+def test_input_in_any_chunking_arrives_whole_and_in_order(start_server, clients):
+    """Lines of every length, written in chunks that straddle the server's
+    read buffers (256 bytes per connection, then the worker's scratch), each
+    reach the other member exactly once, intact and in order."""
+    srv = start_server(lobbies=LOBBIES, flood_rate=1e6, flood_burst=1000000)
+    alice, bob = registered(clients, srv, "alice", "bob", join=["#lobby"])
+    alice.take()
+    bob.take()
+    rng = random.Random(7)
+    texts = []
+    for i in range(400):
+        # up to 420: the relayed line (with alice's prefix) stays within 512 bytes
+        n = rng.choice([1, 10, 100, 200, 230, 231, 232, 240, 255, 256, 300, 420])
+        texts.append(f"{i:03d}:" + "".join(rng.choice("abcxyz0189 ") for _ in range(n)).strip("x") + "!")
+    blob = b"".join(f"PRIVMSG #lobby :{t}\r\n".encode() for t in texts)
+    sizes = [1, 7, 255, 256, 257, 511, 512, 513, 4096, 70000]
+    pos = 0
+    while pos < len(blob):
+        step = rng.choice(sizes)
+        alice.send_raw(blob[pos:pos + step])
+        pos += step
+        if rng.random() < 0.3:
+            time.sleep(0.002)  # let some chunks arrive alone
+    got = bob.collect_until(lambda m: m.command == "PRIVMSG" and m.trailing.startswith("399:"), timeout=20)
+    msgs = [m.trailing for m in got if m.command == "PRIVMSG"]
+    assert msgs == texts, f"{len(msgs)} of {len(texts)}; first difference at " \
+        f"{next((i for i, (a, b) in enumerate(zip(msgs, texts)) if a != b), min(len(msgs), len(texts)))}"
