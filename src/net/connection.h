@@ -19,9 +19,10 @@
 // and writes with write_some (the hot path). Not async_wait + read_some into
 // the shared scratch buffer: Asio re-arms every wait with an epoll_ctl system
 // call, while a read op just waits on the edge-triggered registration, and
-// its completion's recv is the one that would follow the wait anyway. A connection given a StreamTransport (TLS, WebSocket) uses its
-// async handshake/read/write instead; limits, throttle, close and linger
-// behave the same. The TCP socket stays here either way (peer address,
+// its completion's recv is the one that would follow the wait anyway. A
+// connection given a StreamTransport (TLS, WebSocket) uses its async
+// handshake/read/write instead; limits, throttle, close and linger behave the
+// same. The TCP socket stays here either way (peer address,
 // final close).
 #include <array>
 #include <boost/asio/ip/tcp.hpp>
