@@ -26,8 +26,10 @@ start_server() {
     --tmpdir="$dir/tmp" \
     --innodb-buffer-pool-size=64M --innodb-log-file-size=16M --max-connections=200 \
     "${user_opt[@]}" >"$dir/mysqld.log" 2>&1 &
+  local pid=$!
   for _ in $(seq 1 150); do
     if mariadb --no-defaults -uroot --socket="$sock" -e 'SELECT 1' >/dev/null 2>&1; then return 0; fi
+    kill -0 "$pid" 2>/dev/null || break  # it gave up (e.g. the port is taken): say so now
     sleep 0.1
   done
   echo "MariaDB did not start; see $dir/mysqld.log" >&2

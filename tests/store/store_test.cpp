@@ -1,8 +1,12 @@
 // The store against real databases: SQLite files and a throw-away MariaDB
 // started with tools/mariadb-test-server.sh. Checks change detection from
 // another connection, and that queued writes survive a database outage.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <soci/soci.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -160,13 +164,33 @@ TEST(StoreSqlite, RejectsUnknownUrls) {
   EXPECT_EQ(url.redacted, "mysql://u:***@h:3306/db");
 }
 
+// A port below Linux's ephemeral range (32768-60999), so that no client
+// socket of a test running beside this one holds it, and free right now.
+int free_listen_port(int from) {
+  for (int port = from; port < 32768; ++port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) break;
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(fd);
+    if (free) return port;
+  }
+  return from;
+}
+
 class MariaDbServer {
  public:
   MariaDbServer() : dir_(temp_dir("lobbyd-store-mariadb")) {
-    port_ = 20000 + ::getpid() % 20000;
-    std::string cmd = script() + " start " + dir_.string() + " " + std::to_string(port_) + " > " +
-                      (dir_ / "url").string();
-    ok_ = std::system(cmd.c_str()) == 0;
+    // A port taken between the check and mariadbd's bind: try another.
+    for (int attempt = 0; attempt < 3 && !ok_; ++attempt) {
+      port_ = free_listen_port(20000 + (::getpid() + 997 * attempt) % 12000);
+      std::string cmd = script() + " start " + dir_.string() + " " + std::to_string(port_) + " > " +
+                        (dir_ / "url").string();
+      ok_ = std::system(cmd.c_str()) == 0;
+    }
     std::ifstream(dir_ / "url") >> url_;
   }
   ~MariaDbServer() {
