@@ -493,9 +493,9 @@ def write_cap_docs(path, res, meta, prefixes, table, notes, cap):
     quick = meta.get("quick") == "1"
     L = [CAP_BEGIN, CAP_TITLE, ""]
     L.append(
-        "On two cores, one pinned load-generator process reaches its limit (about 90-100 k deliveries/s, "
-        "one message per segment) before lobbyd, InspIRCd or ircd-hybrid do, so the ramp of the run above "
-        f"can only give floors. Here every server is held to **{meta.get('cap_text')}** by a CPU cgroup "
+        "On two cores, one pinned load-generator process reaches its limit (70-110 k deliveries/s here, "
+        "depending on how many lines the server puts in a segment) before lobbyd, InspIRCd or ircd-hybrid "
+        f"do, so the ramp of the run above can only give floors. Here every server is held to **{meta.get('cap_text')}** by a CPU cgroup "
         "(CFS bandwidth control; a throttled server waits at most the rest of a 10 ms period, far below "
         "the 50 ms p99 bound), so the server runs out before the load "
         "generator, and the ramp (coarse x2, fine x1.19, then one step x1.09 above the best) and the storm "
