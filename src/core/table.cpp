@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 #include <nlohmann/json.hpp>
+
+#include "base/json_text.h"
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
@@ -168,7 +170,7 @@ void Table::start_locked() {
                     {"players", players},
                     {"options", games::to_string(setup_.options)},
                     {"round", round_}};
-  to_channel(server_line("GAME " + name_ + " START :" + start.dump()));
+  to_channel(server_line("GAME " + name_ + " START :" + base::json_text(start)));
   write_table_row_locked();
   send_states_locked();
   send_turn_locked();
@@ -192,7 +194,7 @@ void Table::write_table_row_locked() {
        {"seats", std::int64_t(seats_.size())},
        {"seed", std::int64_t(seed_)},
        {"round", std::int64_t(round_)},
-       {"players", players.dump()},
+       {"players", base::json_text(players)},
        {"started_at", started_at_}}});
 }
 
@@ -200,7 +202,7 @@ void Table::send_states_locked() {
   if (!state_) return;
   for (std::size_t i = 0; i < seats_.size(); ++i) {
     if (!seats_[i].session) continue;
-    auto line = server_line("GAME " + name_ + " STATE :" + state_->view(static_cast<int>(i)).dump());
+    auto line = server_line("GAME " + name_ + " STATE :" + base::json_text(state_->view(static_cast<int>(i))));
     seats_[i].session->send_any(net::make_shared_buf(std::move(line)));
   }
   std::vector<SessionPtr> spectators;
@@ -208,7 +210,7 @@ void Table::send_states_locked() {
     if (seat_of_locked(m.session.get()) < 0) spectators.push_back(m.session);
   if (!spectators.empty())
     deliver(net::make_shared_buf(
-                server_line("GAME " + name_ + " STATE :" + state_->view(games::kSpectator).dump())),
+                server_line("GAME " + name_ + " STATE :" + base::json_text(state_->view(games::kSpectator)))),
             spectators);
 }
 
@@ -294,7 +296,7 @@ void Table::finish_locked() {
   out["rated"] = rated;
   out["rating_change"] = rating_change;
   out["rating"] = rating;
-  to_channel(server_line("GAME " + name_ + " OVER :" + out.dump()));
+  to_channel(server_line("GAME " + name_ + " OVER :" + base::json_text(out)));
   if (server_.db_write) {
     for (auto& w : rating_writes) server_.db_write(std::move(w));
     server_.db_write(store::WriteOp{"game_tables " + name_,
@@ -313,9 +315,9 @@ void Table::finish_locked() {
         {{"table_id", std::int64_t(id_)},
          {"game", std::string(game_.name())},
          {"lobby", lobby_},
-         {"players", players.dump()},
-         {"outcome", outcome.dump()},
-         {"moves", moves.dump()},
+         {"players", base::json_text(players)},
+         {"outcome", base::json_text(outcome)},
+         {"moves", base::json_text(moves)},
          {"started_at", started_at_},
          {"ended_at", unix_s()}}});
   }
@@ -553,8 +555,8 @@ bool Table::resume(const SessionPtr& s) {
   for (const Seat& x : seats_) players.push_back(x.nick);
   games::Json start{{"game", game_.name()}, {"seats", seats_.size()}, {"players", players},
                     {"options", games::to_string(setup_.options)}, {"round", round_}, {"resumed", true}};
-  s->send_any(net::make_shared_buf(server_line("GAME " + name_ + " START :" + start.dump())));
-  s->send_any(net::make_shared_buf(server_line("GAME " + name_ + " STATE :" + state_->view(seat).dump())));
+  s->send_any(net::make_shared_buf(server_line("GAME " + name_ + " START :" + base::json_text(start))));
+  s->send_any(net::make_shared_buf(server_line("GAME " + name_ + " STATE :" + base::json_text(state_->view(seat)))));
   if (state_->to_move() >= 0)
     s->send_any(net::make_shared_buf(server_line("GAME " + name_ + " TURN " + seats_[state_->to_move()].nick +
                                                  " " + std::to_string(deadline_ms_))));
@@ -613,7 +615,7 @@ void Table::catch_up(const SessionPtr& s) {
   std::lock_guard lock(mu_);
   if (!state_ || seat_of_locked(s.get()) >= 0) return;
   s->send_any(net::make_shared_buf(
-      server_line("GAME " + name_ + " STATE :" + state_->view(games::kSpectator).dump())));
+      server_line("GAME " + name_ + " STATE :" + base::json_text(state_->view(games::kSpectator)))));
   if (phase_ == Phase::kPlaying && state_->to_move() >= 0)
     s->send_any(net::make_shared_buf(server_line("GAME " + name_ + " TURN " +
                                                  seats_[state_->to_move()].nick + " " +

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 #include <sstream>
 
+#include "base/json_text.h"
 #include "core/lobby.h"
 #include "core/profiling.h"
 #include "net/ws_transport.h"
@@ -45,7 +46,7 @@ Response make(const Request& req, bhttp::status st, std::string body, std::strin
 }
 
 Response json_res(const Request& req, bhttp::status st, const json& j) {
-  return make(req, st, j.dump(), "application/json");
+  return make(req, st, base::json_text(j), "application/json");
 }
 
 Response error_res(const Request& req, bhttp::status st, std::string_view msg) {

@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "base/json_text.h"
+
 #include "core/table.h"
 #include "core/unix_time.h"
 #include "http/http_server.h"
@@ -273,7 +275,7 @@ std::string HttpServer::status_json() {
         {"changes_applied", db.changes_applied}}},
       {"http", {{"connections", open.load()}, {"requests", requests.load()}}},
   };
-  return out.dump();
+  return base::json_text(out);
 }
 
 }  // namespace lobbyd::http

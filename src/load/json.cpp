@@ -3,25 +3,13 @@
 #include <cmath>
 #include <fmt/format.h>
 
+#include "base/json.h"
+
 namespace lobbyd::load {
 
 std::string json_escape(std::string_view s) {
   std::string out;
-  out.reserve(s.size() + 2);
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20 || c == 0x7f)
-          out += fmt::format("\\u{:04x}", c);
-        else
-          out.push_back(static_cast<char>(c));
-    }
-  }
+  base::json_escape(out, s);
   return out;
 }
 

@@ -1,5 +1,7 @@
 #include "net/ws_transport.h"
 
+#include "base/utf8.h"
+
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
 
@@ -13,29 +15,6 @@ using boost::system::error_code;
 using asio::ip::tcp;
 
 namespace {
-
-// Length of the valid UTF-8 sequence at s[i], or 0 if invalid.
-std::size_t utf8_seq(std::string_view s, std::size_t i) {
-  auto c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) return 1;
-  std::size_t n;
-  std::uint32_t cp;
-  if (c >= 0xC2 && c <= 0xDF) n = 2, cp = c & 0x1F;
-  else if (c >= 0xE0 && c <= 0xEF) n = 3, cp = c & 0x0F;
-  else if (c >= 0xF0 && c <= 0xF4) n = 4, cp = c & 0x07;
-  else return 0;
-  if (i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k) {
-    auto d = static_cast<unsigned char>(s[i + k]);
-    if ((d & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (d & 0x3F);
-  }
-  // Overlong forms, surrogates and values past U+10FFFF are invalid.
-  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-      (cp >= 0xD800 && cp <= 0xDFFF))
-    return 0;
-  return n;
-}
 
 class WsTransport final : public StreamTransport {
  public:
@@ -110,7 +89,8 @@ class WsTransport final : public StreamTransport {
     std::string_view line(out_.data() + pos_, end - pos_);
     pos_ = end;
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-    frame_ = to_valid_utf8(line);
+    frame_.clear();
+    base::append_utf8(frame_, line);  // text frames must be UTF-8; IRC lines are bytes
     ws_.async_write(asio::buffer(frame_), [this, done = std::move(done)](const error_code& ec,
                                                                         std::size_t) mutable {
       if (ec) return done(ec, 0);
@@ -128,22 +108,6 @@ class WsTransport final : public StreamTransport {
 };
 
 }  // namespace
-
-std::string to_valid_utf8(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  for (std::size_t i = 0; i < in.size();) {
-    std::size_t n = utf8_seq(in, i);
-    if (n == 0) {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    } else {
-      out.append(in.substr(i, n));
-      i += n;
-    }
-  }
-  return out;
-}
 
 bool offers_irc_subprotocol(const HttpRequest& req) {
   auto it = req.find(http::field::sec_websocket_protocol);

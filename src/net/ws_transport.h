@@ -24,7 +24,4 @@ bool offers_irc_subprotocol(const HttpRequest& req);
 // incoming message.
 TransportMaker ws_transport(std::shared_ptr<const HttpRequest> req, std::size_t max_message);
 
-// Replaces invalid UTF-8 sequences with U+FFFD (exposed for tests).
-std::string to_valid_utf8(std::string_view in);
-
 }  // namespace lobbyd::net

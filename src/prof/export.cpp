@@ -11,6 +11,8 @@
 #include <system_error>
 #include <utility>
 
+
+#include "base/json.h"
 #include "prof/profiler.h"
 
 namespace lobbyd::prof {
@@ -40,25 +42,7 @@ std::string printf_str(const char* f, ...) {
   return out;
 }
 
-void json_str(std::string& out, std::string_view v) {
-  out += '"';
-  for (unsigned char c : v) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          out += printf_str("\\u%04x", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-}
+void json_str(std::string& out, std::string_view v) { base::json_string(out, v); }
 
 void json_num(std::string& out, std::uint64_t v) { out += std::to_string(v); }
 

@@ -1,5 +1,7 @@
 #include "proto/casemap.h"
 
+#include "base/utf8.h"
+
 namespace lobbyd::proto {
 
 namespace {
@@ -25,7 +27,9 @@ bool valid_lobby_name(std::string_view name, std::size_t max_len) noexcept {
     auto u = static_cast<unsigned char>(c);
     if (u <= 0x20 || c == ',' || c == 0x07 || u == 0x7F) return false;
   }
-  return true;
+  // Lobby names reach JSON (/api, the admin page) and WebSocket text frames:
+  // they must be UTF-8 (docs/protocol.md, "Text encoding").
+  return base::valid_utf8(name);
 }
 
 }  // namespace lobbyd::proto

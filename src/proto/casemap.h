@@ -23,7 +23,8 @@ inline bool iequals(std::string_view a, std::string_view b) noexcept {
 
 // RFC 2812 nickname: letter or special first, then letters, digits, specials, '-'.
 bool valid_nick(std::string_view nick, std::size_t max_len) noexcept;
-// A lobby name: '#' then 1..max_len-1 bytes, no space, comma, BELL or control character.
+// A lobby name: '#' then 1..max_len-1 bytes of UTF-8, no space, comma, BELL or
+// control character (names reach JSON and WebSocket text frames).
 bool valid_lobby_name(std::string_view name, std::size_t max_len) noexcept;
 
 }  // namespace lobbyd::proto

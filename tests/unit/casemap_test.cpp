@@ -67,7 +67,9 @@ TEST(Casemap, ValidLobbyName) {
     EXPECT_TRUE(valid_lobby_name(ok, 50)) << ok;
   }
   for (const char* bad : {"", "#", "lobby", "&lobby", " #a", "#a b", "#a,b", "#a\x07", "#a\t",
-                          "#a\x7F", "#a\r", "#a\n", "#a\x01"}) {
+                          "#a\x7F", "#a\r", "#a\n", "#a\x01",
+                          // not UTF-8 (issue 13: such a name crashed /api/status)
+                          "#\xFF\xFE", "#caf\xE9", "#\xC0\xAF", "#\xED\xA0\x80"}) {
     EXPECT_FALSE(valid_lobby_name(bad, 50)) << ::testing::PrintToString(std::string(bad));
   }
   EXPECT_FALSE(valid_lobby_name(std::string("#a\0b", 4), 50));
