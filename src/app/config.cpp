@@ -135,6 +135,9 @@ bool load_config(int argc, char** argv, AppConfig& cfg, int& exit_code) {
   app.add_flag("--hash-password", cfg.hash_password,
                "Read a password from standard input, print its argon2id hash (for the "
                "oper_password_hash setting) and exit");
+  app.add_flag("--fault-injection", cfg.fault_injection,
+               "Tests only: enable the FAULT command, which makes the next request at one "
+               "boundary (command, http, task, store, blocking, loop) throw. Never in production");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

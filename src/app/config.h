@@ -24,6 +24,7 @@ struct AppConfig {
   bool http_explicit = false;           // given by flag or file: failing to bind is fatal
   std::string db = "sqlite:lobbyd.db";  // see store/db_url.h
   bool hash_password = false;           // --hash-password: print an argon2id hash and exit
+  bool fault_injection = false;         // --fault-injection: the FAULT command (tests only)
 };
 
 // Parses argv. Returns false if the program should exit with `exit_code`

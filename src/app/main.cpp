@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "app/config.h"
+#include "base/internal_error.h"
 #include "core/control_plane.h"
 #include "core/profiling.h"
 #include "core/ratings.h"
@@ -36,6 +37,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (cfg.hash_password) return app::print_password_hash();
+  if (cfg.fault_injection) {
+    base::enable_fault_injection();
+    spdlog::warn("--fault-injection: the FAULT command is enabled (tests only)");
+  }
   if (sodium_init() < 0) {  // password hashes and game seeds come from libsodium
     spdlog::error("libsodium could not be initialised");
     return 1;

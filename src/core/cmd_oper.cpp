@@ -4,13 +4,17 @@
 #include <chrono>
 #include <sodium.h>
 #include <algorithm>
+#include <boost/asio/post.hpp>
+#include <stdexcept>
 #include <cstdlib>
 #include <thread>
 
+#include "base/internal_error.h"
 #include "core/accounts.h"
 #include "core/commands.h"
 #include "core/profiling.h"
 #include "proto/casemap.h"
+#include "core/server.h"
 #include "core/session.h"
 #include "proto/format.h"
 #include "proto/numerics.h"
@@ -20,6 +24,16 @@ namespace lobbyd::core::cmd {
 namespace num = proto::num;
 
 namespace {
+
+void send_notices(Session& s, const std::vector<std::string>& lines) {
+  const auto& server_name = s.settings().server_name;
+  const std::string& to = s.nick().empty() ? std::string("*") : s.nick();
+  for (const auto& l : lines) {
+    proto::LineBuilder b(s.line());
+    b.source(server_name).command("NOTICE").param(to).trailing(l);
+    s.send_line(b.finish());
+  }
+}
 
 void become_oper(const SessionPtr& self, bool ok) {
   self->oper_pending = false;
@@ -90,22 +104,54 @@ void profile(Session& s, const proto::MessageView& m) {
     return;
   }
   std::string verb = proto::fold(m.params[0]);
-  std::vector<std::string> lines;
-  if (verb == "report") {
-    unsigned n = 15;
-    if (m.param_count > 1) n = std::clamp(std::atoi(std::string(m.params[1]).c_str()), 1, 200);
-    lines = profiler_report(s.server(), n);
-  } else if (verb == "on" || verb == "off" || verb == "reset") {
-    lines.push_back(profiler_switch(s.server(), verb));
-  } else {
-    lines.push_back("error: PROFILE ON|OFF|RESET|REPORT [n]");
+  unsigned n = 15;
+  if (verb == "report" && m.param_count > 1)
+    n = std::clamp(std::atoi(std::string(m.params[1]).c_str()), 1, 200);
+  if (verb != "report" && verb != "on" && verb != "off" && verb != "reset")
+    return send_notices(s, {"error: PROFILE ON|OFF|RESET|REPORT [n]"});
+  // OFF writes the export files and REPORT snapshots every zone: both on
+  // the side threads, never on the event loop (issue 13).
+  Server& server = s.server();
+  server.run_blocking(
+      s.worker(),
+      [&server, verb, n] {
+        if (verb == "report") return profiler_report(server, n);
+        return std::vector<std::string>{profiler_switch(server, verb)};
+      },
+      [self = s.self()](std::vector<std::string> lines) {
+        if (lines.empty()) lines.push_back("error: the profiler command failed (see the server log)");
+        if (self->open()) send_notices(*self, lines);
+      });
+}
+
+void fault(Session& s, const proto::MessageView& m) {
+  // Invisible unless the server runs with --fault-injection (tests): to
+  // everyone else this is an unknown command.
+  if (!base::fault_injection_enabled()) {
+    if (s.registered()) s.numeric(num::ERR_UNKNOWNCOMMAND, {"FAULT"}, "Unknown command");
+    else s.numeric(num::ERR_NOTREGISTERED, {}, "You have not registered");
+    return;
   }
-  const auto& server_name = s.settings().server_name;
-  for (const auto& l : lines) {
-    proto::LineBuilder b(s.line());
-    b.source(server_name).command("NOTICE").param(s.nick()).trailing(l);
-    s.send_line(b.finish());
+  base::Where w = base::parse_where(proto::fold(m.params[0]));
+  std::string name(base::where_name(w));
+  auto boom = [name] { throw std::runtime_error("injected fault at " + name); };
+  switch (w) {
+    case base::Where::kTask:  // a posted task that throws: Worker::post's guard
+      s.worker().post(boom);
+      break;
+    case base::Where::kLoop:  // past every guard but the loop's own
+      boost::asio::post(s.worker().io(), boom);
+      break;
+    case base::Where::kCommand:  // the next command, HTTP request, store
+    case base::Where::kHttp:     // callback or side-thread job throws
+    case base::Where::kStore:
+    case base::Where::kBlocking:
+      base::arm_fault(w);
+      break;
+    default:
+      return send_notices(s, {"error: FAULT command|http|task|store|blocking|loop"});
   }
+  send_notices(s, {"armed " + name});
 }
 
 }  // namespace lobbyd::core::cmd

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "base/internal_error.h"
 #include "core/session.h"
 #include "prof/profiler.h"
 #include "proto/numerics.h"
@@ -16,6 +17,7 @@ constexpr std::array kCommands = {
     CommandSpec{"AUTHENTICATE", 1, false, cmd::authenticate},
     CommandSpec{"AWAY", 0, true, cmd::away},
     CommandSpec{"CAP", 1, false, cmd::cap},
+    CommandSpec{"FAULT", 1, false, cmd::fault},
     CommandSpec{"ISON", 1, true, cmd::ison},
     CommandSpec{"JOIN", 1, true, cmd::join},
     CommandSpec{"KILL", 1, true, cmd::kill},
@@ -52,6 +54,7 @@ prof::ZoneDesc kCommandZones[] = {
     {"cmd.AUTHENTICATE", __FILE__, __LINE__},
     {"cmd.AWAY", __FILE__, __LINE__},
     {"cmd.CAP", __FILE__, __LINE__},
+    {"cmd.FAULT", __FILE__, __LINE__},
     {"cmd.ISON", __FILE__, __LINE__},
     {"cmd.JOIN", __FILE__, __LINE__},
     {"cmd.KILL", __FILE__, __LINE__},
@@ -121,7 +124,16 @@ void dispatch(Session& s, const proto::MessageView& m) {
 #ifndef LOBBYD_PROFILER_DISABLED
   prof::Zone zone(kCommandZones[it - kCommands.begin()]);
 #endif
-  it->handler(s, m);
+  // The last line of defence: handlers return errors as values, but should
+  // one throw, only this session pays (issue 13). The session may be half
+  // way through a state change, so it is closed rather than trusted further.
+  try {
+    base::fault_point(base::Where::kCommand);
+    it->handler(s, m);
+  } catch (...) {
+    base::internal_error(base::Where::kCommand, std::current_exception());
+    s.disconnect("Internal error");
+  }
 }
 
 }  // namespace lobbyd::core

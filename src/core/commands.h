@@ -49,6 +49,8 @@ void userhost(Session&, const proto::MessageView&);
 void ison(Session&, const proto::MessageView&);
 void oper(Session&, const proto::MessageView&);
 void profile(Session&, const proto::MessageView&);
+// Tests only (lobbyd --fault-injection): arms one boundary's fault point.
+void fault(Session&, const proto::MessageView&);
 void kill(Session&, const proto::MessageView&);
 void table(Session&, const proto::MessageView&);
 void move(Session&, const proto::MessageView&);

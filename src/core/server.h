@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/internal_error.h"
 #include "core/ban_list.h"
 #include "core/registry.h"
 #include "core/settings.h"
@@ -58,12 +59,21 @@ class Server {
   // Creates the configured lobbies (start-up).
   void load_lobbies(const std::vector<LobbyConfig>& lobbies);
 
-  // Runs slow work (password hashing) on a side thread, then `done(result)`
-  // on worker w's thread. The event loops never wait for it.
+  // Runs slow work (password hashing, files) on a side thread, then
+  // `done(result)` on worker w's thread. The event loops never wait for it.
+  // Should `work` throw, the error is counted (where="blocking") and `done`
+  // gets a value-initialised result (false, "", ...), which every caller
+  // treats as a failure: whoever waits is answered, never left hanging.
   template <class Work, class Done>
   void run_blocking(net::Worker& w, Work work, Done done) {
     boost::asio::post(blocking_, [&w, work = std::move(work), done = std::move(done)]() mutable {
-      auto result = work();
+      decltype(work()) result{};
+      try {
+        base::fault_point(base::Where::kBlocking);
+        result = work();
+      } catch (...) {
+        base::internal_error(base::Where::kBlocking, std::current_exception());
+      }
       w.post([&w, done = std::move(done), result = std::move(result)]() mutable {
         net::Worker::BusyScope busy(w);
         done(std::move(result));

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 #include <sstream>
 
+#include "base/internal_error.h"
 #include "base/json_text.h"
 #include "core/lobby.h"
 #include "core/profiling.h"
@@ -199,7 +200,24 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       res.set(bhttp::field::upgrade, "websocket");
       return send(std::move(res));
     }
-    route(std::move(req));
+    // The last line of defence for one request (issue 13): an exception
+    // becomes a 500 for this client and a counted, logged error - never the
+    // process. Nothing has been sent yet when route() throws before send();
+    // if a response is already on its way, the connection is closed instead.
+    unsigned version = req.version();
+    std::uint64_t sent = sends_;
+    try {
+      base::fault_point(base::Where::kHttp);
+      route(std::move(req));
+    } catch (...) {
+      base::internal_error(base::Where::kHttp, std::current_exception());
+      if (sends_ != sent) return close();
+      Request dummy;
+      dummy.version(version);
+      auto res = error_res(dummy, bhttp::status::internal_server_error, "internal error");
+      res.keep_alive(false);
+      send(std::move(res));
+    }
   }
 
   // The socket leaves HTTP and becomes a client Session (admission, bans and
@@ -302,12 +320,17 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (path == "/profile/start" || path == "/profile/stop" || path == "/profile/reset") {
       if (!need(post, "POST")) return;
       std::string_view verb = path == "/profile/start" ? "on" : path == "/profile/stop" ? "off" : "reset";
-      std::string result = core::profiler_switch(server, verb);
-      bool ok = result.starts_with("ok");
-      return send(json_res(req, ok ? bhttp::status::ok : bhttp::status::internal_server_error,
-                           {{"ok", ok},
-                            {"result", result},
-                            {"enabled", prof::Profiler::instance().enabled()}}));
+      // Stopping writes the export files: off the event loop.
+      server.run_blocking(
+          w_, [&server, verb] { return core::profiler_switch(server, verb); },
+          [self = shared_from_this(), req = std::move(req)](std::string result) {
+            bool ok = result.starts_with("ok");
+            self->send(json_res(req, ok ? bhttp::status::ok : bhttp::status::internal_server_error,
+                                {{"ok", ok},
+                                 {"result", result},
+                                 {"enabled", prof::Profiler::instance().enabled()}}));
+          });
+      return;
     }
     if (path == "/profile/report" || path == "/profile/trace" || path == "/profile/folded") {
       if (!need(get, "GET")) return;
@@ -354,19 +377,35 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       i = next;
     }
     std::filesystem::path file = srv_->root() / rel.substr(1);
-    std::error_code sec;
-    if (!std::filesystem::is_regular_file(file, sec))
-      return send(error_res(req, bhttp::status::not_found, "not found"));
-    std::ifstream in(file, std::ios::binary);
-    std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (!in.good() && !in.eof())
-      return send(error_res(req, bhttp::status::internal_server_error, "cannot read the file"));
-    auto res = make(req, bhttp::status::ok, std::move(body), content_type(file));
-    res.set(bhttp::field::cache_control, "no-cache");
-    send(std::move(res));
+    // The disk is read on the side threads, never on the event loop (a
+    // slow or network file system would stall every client of the worker).
+    struct Read {
+      bhttp::status status{};  // value-initialised (0): the read threw
+      std::string body;
+    };
+    srv_->server().run_blocking(
+        w_,
+        [file] {
+          std::error_code sec;
+          if (!std::filesystem::is_regular_file(file, sec)) return Read{bhttp::status::not_found, {}};
+          std::ifstream in(file, std::ios::binary);
+          std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+          if (!in.good() && !in.eof()) return Read{bhttp::status::internal_server_error, {}};
+          return Read{bhttp::status::ok, std::move(body)};
+        },
+        [self = shared_from_this(), req, file](Read r) {
+          if (r.status == bhttp::status::not_found)
+            return self->send(error_res(req, bhttp::status::not_found, "not found"));
+          if (r.status != bhttp::status::ok)
+            return self->send(error_res(req, bhttp::status::internal_server_error, "cannot read the file"));
+          auto res = make(req, bhttp::status::ok, std::move(r.body), content_type(file));
+          res.set(bhttp::field::cache_control, "no-cache");
+          self->send(std::move(res));
+        });
   }
 
   void send(Response res) {
+    ++sends_;
     srv_->requests.fetch_add(1, std::memory_order_relaxed);
     res.prepare_payload();
     if (head_) {  // same headers as GET, no body
@@ -395,6 +434,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   beast::flat_buffer buf_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bool head_ = false;  // the request being answered is a HEAD
+  std::uint64_t sends_ = 0;  // responses started (route()'s guard)
 };
 
 }  // namespace

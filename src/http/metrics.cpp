@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "base/internal_error.h"
 #include "base/json_text.h"
 
 #include "core/table.h"
@@ -217,6 +218,13 @@ std::string HttpServer::metrics_text() {
         open.load());
   e.one("lobbyd_http_requests_total", "counter", "HTTP requests answered.",
         static_cast<double>(requests.load()));
+  e.family("lobbyd_internal_errors_total", "counter",
+           "Exceptions caught by a last line of defence, by boundary (should stay 0).");
+  for (unsigned i = 0; i < static_cast<unsigned>(base::Where::kCount); ++i) {
+    auto w = static_cast<base::Where>(i);
+    e.sample("lobbyd_internal_errors_total", static_cast<double>(base::internal_errors(w)),
+             fmt::format("where=\"{}\"", base::where_name(w)));
+  }
   return e.take();
 }
 

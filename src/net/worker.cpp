@@ -29,7 +29,18 @@ void Worker::start() {
     tl_current = this;
     prof::Profiler::set_thread_name("worker-" + std::to_string(index_));
     arm_tick();
-    io_.run();
+    // A handler that throws leaves run() with the exception; Asio lets the
+    // loop be run again at once, so one faulty handler costs one handler,
+    // not the process (issue 13). Tasks and commands have their own guards;
+    // this catches the rest (timers, socket completions).
+    for (;;) {
+      try {
+        io_.run();
+        break;
+      } catch (...) {
+        base::internal_error(base::Where::kLoop, std::current_exception());
+      }
+    }
     tl_current = nullptr;
   });
 }

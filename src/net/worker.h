@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/internal_error.h"
 #include "net/counters.h"
 #include "net/shared_buffer.h"
 
@@ -43,9 +44,17 @@ class Worker {
   void stop();   // any thread: stops the loop; connections are left as they are
   void join();
 
+  // Any thread. A task that throws is logged and counted
+  // (lobbyd_internal_errors_total{where="task"}); the loop goes on.
   template <class F>
   void post(F&& f) {
-    boost::asio::post(io_, std::forward<F>(f));
+    boost::asio::post(io_, [f = std::forward<F>(f)]() mutable noexcept {
+      try {
+        f();
+      } catch (...) {
+        base::internal_error(base::Where::kTask, std::current_exception());
+      }
+    });
   }
 
   // Any thread: queue one shared message for several connections of this

@@ -4,6 +4,7 @@
 #include <soci/soci.h>
 #include <spdlog/spdlog.h>
 
+#include "base/internal_error.h"
 #include "prof/profiler.h"
 #include "store/schema.h"
 
@@ -112,7 +113,7 @@ void Store::query(Query q) {
     }
   }
   spdlog::warn("database: {} refused (query queue full or stopping)", q.what);
-  q.unavailable();
+  base::guarded(base::Where::kStore, q.unavailable);
 }
 
 void Store::run_queries() {
@@ -125,16 +126,22 @@ void Store::run_queries() {
       queries_.pop_front();
     }
     if (!sql_) {
-      q.unavailable();
+      base::guarded(base::Where::kStore, q.unavailable);
       continue;
     }
     try {
       LOBBYD_ZONE("store.query");
+      base::fault_point(base::Where::kStore);
       q.run(*sql_);
-    } catch (const std::exception& e) {
+    } catch (const soci::soci_error& e) {
       spdlog::error("database: {} failed: {}", q.what, e.what());
-      q.unavailable();
+      base::guarded(base::Where::kStore, q.unavailable);
       throw;  // the connection may be broken: the run loop reconnects
+    } catch (...) {
+      // Not the database's fault: a bug in the callback. Its caller is
+      // answered "unavailable" and the store thread goes on (issue 13).
+      base::internal_error(base::Where::kStore, std::current_exception());
+      base::guarded(base::Where::kStore, q.unavailable);
     }
   }
 }
@@ -322,6 +329,18 @@ void Store::flush_writes() {
   }
 }
 
+// The listener (the control plane) applies rows to the server. An exception
+// from it is a bug there, not a database error: it is counted and logged,
+// the change is taken as seen (not retried on every poll), and the store
+// thread goes on.
+template <class F>
+void Store::deliver(F&& f) {
+  base::guarded(base::Where::kStore, [&] {
+    base::fault_point(base::Where::kStore);
+    f();
+  });
+}
+
 void Store::poll_once() {
   LOBBYD_ZONE("store.poll");
   soci::session& sql = *sql_;
@@ -362,7 +381,7 @@ void Store::poll_once() {
          soci::into(value));
     st.execute();
     while (st.fetch()) rows.push_back({key, value});
-    listener_.on_settings(std::move(rows));
+    deliver([&] { listener_.on_settings(std::move(rows)); });
     revs_["settings"] = now_revs["settings"];
     applied(t0);
   }
@@ -376,7 +395,7 @@ void Store::poll_once() {
                           soci::into(active), soci::into(games));
     st.execute();
     while (st.fetch()) rows.push_back({name, topic, games, capacity, active != 0});
-    listener_.on_lobbies(std::move(rows));
+    deliver([&] { listener_.on_lobbies(std::move(rows)); });
     revs_["lobbies"] = now_revs["lobbies"];
     applied(t0);
   }
@@ -395,7 +414,7 @@ void Store::poll_once() {
       if (exp_ind == soci::i_ok) r.expires_at = expires;
       rows.push_back(std::move(r));
     }
-    listener_.on_bans(std::move(rows));
+    deliver([&] { listener_.on_bans(std::move(rows)); });
     revs_["bans"] = now_revs["bans"];
     applied(t0);
   }
@@ -428,7 +447,8 @@ void Store::run_commands() {
                              soci::use(now, "now"), soci::use(id, "id"));
     claim.execute(true);
     if (claim.get_affected_rows() != 1) continue;
-    std::string result = listener_.on_command(c);
+    std::string result = "error: internal error (see the server log)";
+    deliver([&] { result = listener_.on_command(c); });
     if (result.size() > 1000) result.resize(1000);
     enqueue(WriteOp{fmt::format("admin_commands#{} result", c.id),
                     "UPDATE admin_commands SET result = :result WHERE id = :id",

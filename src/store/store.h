@@ -86,6 +86,8 @@ class Store {
   void run();
   void connect();
   void poll_once();
+  template <class F>
+  void deliver(F&& f);  // calls the listener under the last line of defence
   void flush_writes();
   void run_commands();
   void run_queries();
