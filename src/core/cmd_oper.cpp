@@ -110,8 +110,10 @@ void profile(Session& s, const proto::MessageView& m) {
   if (verb != "report" && verb != "on" && verb != "off" && verb != "reset")
     return send_notices(s, {"error: PROFILE ON|OFF|RESET|REPORT [n]"});
   // OFF writes the export files and REPORT snapshots every zone: both on
-  // the side threads, never on the event loop (issue 13).
+  // the side threads, never on the event loop (issue 13). The client's next
+  // lines wait meanwhile, so its replies stay in the order of its commands.
   Server& server = s.server();
+  s.pause_input();
   server.run_blocking(
       s.worker(),
       [&server, verb, n] {
@@ -120,7 +122,9 @@ void profile(Session& s, const proto::MessageView& m) {
       },
       [self = s.self()](std::vector<std::string> lines) {
         if (lines.empty()) lines.push_back("error: the profiler command failed (see the server log)");
-        if (self->open()) send_notices(*self, lines);
+        if (!self->open()) return;
+        send_notices(*self, lines);
+        self->resume_input();
       });
 }
 

@@ -149,7 +149,7 @@ void Session::ban(std::string_view reason) {
 std::size_t Session::on_input(std::string_view data) {
   std::size_t used = 0;
   auto now = net::Clock::now();
-  while (used < data.size() && open()) {
+  while (used < data.size() && open() && !input_paused()) {  // a handler may pause input
     std::string_view line;
     std::size_t consumed = 0;
     auto r = framer_.next(data.substr(used), line, consumed);

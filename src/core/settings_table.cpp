@@ -57,6 +57,7 @@ const Entry kEntries[] = {
     {"away_len", UintField{&Settings::away_len, 1, 400}},
     {"turn_timeout_s", UintField{&Settings::turn_timeout_s, 1, 86400}},
     {"resume_grace_s", UintField{&Settings::resume_grace_s, 0, 86400}},
+    {"durable_moves", BoolField{&Settings::durable_moves}},
     {"allow_guests", BoolField{&Settings::allow_guests}},
     {"allow_registration", BoolField{&Settings::allow_registration}},
     {"profiler_enabled", BoolField{&Settings::profiler_enabled}},

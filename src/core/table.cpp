@@ -330,9 +330,14 @@ void Table::finish_locked() {
   any_missed_ = false;
 }
 
-void Table::write_move_locked(int seat, const std::string& text) {
+void Table::write_move_locked(int seat, const std::string& text, bool durable) {
   moves_.push_back(games::LoggedMove{seat, text});
   if (!server_.db_write) return;
+  std::function<void(bool)> on_done;
+  if (durable)
+    on_done = [w = weak_from_this()](bool committed) {  // on the store thread
+      if (auto t = w.lock()) t->timer_worker_.post([t, committed] { t->move_committed(committed); });
+    };
   server_.db_write(store::WriteOp{
       "table_moves " + name_,
       "INSERT INTO table_moves (table_id, round, ply, seat, nick, move, created_at) "
@@ -343,7 +348,35 @@ void Table::write_move_locked(int seat, const std::string& text) {
        {"seat", std::int64_t(seat)},
        {"nick", seats_[seat].nick},
        {"move", text},
-       {"created_at", unix_s()}}});
+       {"created_at", unix_s()}},
+      std::move(on_done)});
+}
+
+void Table::played_locked(int seat, const std::string& logged) {
+  bool durable = server_.db_write && server_.settings_holder().get()->durable_moves;
+  write_move_locked(seat, logged, durable);
+  if (!durable) return after_move_locked();
+  // Nobody learns of the move before the database has it: a kill -9 now
+  // loses only moves that were never acknowledged. The mover's clock stops
+  // here; the next player's starts with the announcement.
+  ++commits_pending_;
+  ++timer_gen_;
+}
+
+void Table::move_committed(bool committed) {
+  net::Worker::BusyScope busy(timer_worker_);
+  {
+    std::lock_guard lock(mu_);
+    if (!committed)
+      spdlog::warn("table {}: a move's row was not written (see the database errors); announced anyway",
+                   name_);
+    // Commits arrive in order: once none is pending, every move in the
+    // state is in the database, and one announcement covers them all.
+    if (--commits_pending_ > 0 || closed_ || phase_ != Phase::kPlaying) return;
+    after_move_locked();
+  }
+  remove_if_done();
+  timer_worker_.flush_now();
 }
 
 std::string Table::move(const Session* s, const std::string& nick, std::string_view text) {
@@ -355,8 +388,7 @@ std::string Table::move(const Session* s, const std::string& nick, std::string_v
   seats_[seat].nick = nick;
   auto r = state_->play(seat, text);
   if (!r) return fail(r.error().code, r.error().reason);
-  write_move_locked(seat, r.value());
-  after_move_locked();
+  played_locked(seat, r.value());
   return {};
 }
 
@@ -367,8 +399,7 @@ std::string Table::resign(const Session* s) {
   if (phase_ == Phase::kWaiting) return "NOT_STARTED the game has not started";
   auto r = state_->forfeit(seat, games::Forfeit::kResign);
   if (!r) return fail(r.error().code, r.error().reason);
-  write_move_locked(seat, r.value());
-  after_move_locked();
+  played_locked(seat, r.value());
   return {};
 }
 

@@ -119,7 +119,13 @@ class Table : public std::enable_shared_from_this<Table> {
   void on_timer(std::uint64_t gen);
   void to_channel(const std::string& line) const;
   std::string server_line(std::string_view rest) const;
-  void write_move_locked(int seat, const std::string& text);
+  // Appends to the move log and queues its row. With `durable`, the row
+  // carries a commit callback that calls move_committed() on timer_worker_.
+  void write_move_locked(int seat, const std::string& text, bool durable = false);
+  // A player's move or resignation: logged, then announced (state, turn) at
+  // once, or - with the durable_moves setting - once its row is committed.
+  void played_locked(int seat, const std::string& logged);
+  void move_committed(bool committed);
   void hold_locked(int seat);
   void arm_grace_locked();
   void on_grace(std::uint64_t gen);
@@ -147,6 +153,7 @@ class Table : public std::enable_shared_from_this<Table> {
   int round_ = 0;
   std::int64_t started_at_ = 0;
   std::vector<games::LoggedMove> moves_;
+  int commits_pending_ = 0;          // durable moves logged, not yet announced
   std::uint64_t timer_gen_ = 0;      // bumped whenever the turn changes
   std::int64_t deadline_ms_ = 0;     // unix ms of the current turn's deadline
   std::uint64_t grace_gen_ = 0;

@@ -78,8 +78,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Flood throttle: while paused, input is buffered (up to recvq) but not
   // handed to on_input().
+  // Also used to hold a client's next lines while its own command waits
+  // for a side thread, so that replies keep the order of the commands.
   void pause_input() noexcept { input_paused_ = true; }
   void resume_input();
+  bool input_paused() const noexcept { return input_paused_; }
 
   // Called by the worker (loop thread).
   void flush();

@@ -43,6 +43,12 @@ struct WriteOp {
   std::string what;  // for logs: "admin_commands#12 result"
   std::string sql;
   std::vector<std::pair<std::string, Value>> params;
+  // Optional: called on the store thread once the row is committed (true),
+  // or when it is lost (false: refused by the database, dropped from a full
+  // queue, or still unwritten at exit). A write with it wakes the store
+  // thread at once: writes that queue up while one transaction commits go
+  // together in the next (group commit). Must not block: post elsewhere.
+  std::function<void(bool committed)> on_done = {};
 };
 
 // A read or a write whose answer someone waits for (a login, REGISTER).

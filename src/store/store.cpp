@@ -1,5 +1,6 @@
 #include "store/store.h"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <soci/soci.h>
 #include <spdlog/spdlog.h>
@@ -9,6 +10,12 @@
 #include "store/schema.h"
 
 namespace lobbyd::store {
+
+namespace {
+void notify_done(const WriteOp& op, bool committed) {
+  if (op.on_done) base::guarded(base::Where::kStore, [&] { op.on_done(committed); });
+}
+}  // namespace
 
 namespace {
 
@@ -87,6 +94,7 @@ void Store::stop() {
 }
 
 void Store::enqueue(WriteOp op) {
+  bool wake = false;
   {
     std::lock_guard lock(mu_);
     if (writes_.size() >= opts_.write_queue_max) {
@@ -94,13 +102,18 @@ void Store::enqueue(WriteOp op) {
       ++stats_.writes_dropped;
       spdlog::error("database write queue full ({} writes): dropping the oldest ({}); {} dropped so far",
                     writes_.size(), writes_.front().what, stats_.writes_dropped);
+      if (writes_.front().on_done) base::guarded(base::Where::kStore, [&] { writes_.front().on_done(false); });
       writes_.pop_front();
     }
+    wake = op.on_done != nullptr && !writes_waited_;
+    if (op.on_done) writes_waited_ = true;
     writes_.push_back(std::move(op));
     stats_.writes_queued = writes_.size();
   }
-  // No wake-up: writes go at the next poll, in one transaction. (Waking the
-  // store thread per write cost a futex call per accepted move.)
+  // Plain writes wait for the next poll and go in one transaction (waking
+  // the store thread per write cost a futex call per accepted move). A write
+  // someone waits for wakes it, once until that batch is taken.
+  if (wake) cv_.notify_all();
 }
 
 void Store::query(Query q) {
@@ -153,9 +166,9 @@ StoreStats Store::stats() const {
   return stats_;
 }
 
-void Store::wait(std::chrono::milliseconds d) {
+void Store::wait(std::chrono::milliseconds d, bool writes) {
   std::unique_lock lock(mu_);
-  cv_.wait_for(lock, d, [this] { return stop_ || !queries_.empty(); });
+  cv_.wait_for(lock, d, [&] { return stop_ || !queries_.empty() || (writes && writes_waited_); });
 }
 
 void Store::run() {
@@ -181,7 +194,7 @@ void Store::run() {
           spdlog::warn("database {}: cannot connect ({}); retrying in {} ms", opts_.url.redacted,
                        e.what(), backoff.count());
         run_queries();  // nobody waits for a database that is away
-        wait(backoff);
+        wait(backoff, false);
         backoff = std::min(backoff * 2, kMaxBackoff);
         continue;
       }
@@ -206,9 +219,16 @@ void Store::run() {
         std::lock_guard lock(mu_);
         if (stop_) break;
       }
-      wait(std::chrono::duration_cast<std::chrono::milliseconds>(next_poll - std::chrono::steady_clock::now()));
+      wait(std::chrono::duration_cast<std::chrono::milliseconds>(next_poll - std::chrono::steady_clock::now()),
+           true);
       try {
         run_queries();
+        bool waited;
+        {
+          std::lock_guard lock(mu_);
+          waited = writes_waited_;
+        }
+        if (waited) flush_writes();  // group commit for the writes someone waits for
       } catch (const std::exception& e) {
         spdlog::error("database {}: {} (reconnecting)", opts_.url.redacted, e.what());
         sql_.reset();
@@ -231,6 +251,13 @@ void Store::run() {
       spdlog::error("database: {} writes not written at exit: {}", stats().writes_queued, e.what());
     }
   }
+  std::deque<WriteOp> left;
+  {
+    std::lock_guard lock(mu_);
+    left.swap(writes_);
+    writes_waited_ = false;
+  }
+  for (const WriteOp& op : left) notify_done(op, false);
 }
 
 namespace {
@@ -283,9 +310,13 @@ void Store::flush_writes() {
       std::lock_guard lock(mu_);
       // Copied: they stay queued until the database has them.
       for (std::size_t i = 0; i < writes_.size() && i < batch_max; ++i) batch.push_back(writes_[i]);
+      // Whatever someone waits for past this batch wakes the thread again.
+      writes_waited_ = std::any_of(writes_.begin() + static_cast<std::ptrdiff_t>(batch.size()),
+                                   writes_.end(), [](const WriteOp& w) { return w.on_done != nullptr; });
     }
     if (batch.empty()) return;
     std::size_t done = 0, failed = 0;
+    bool done_notified = false;  // the row-by-row path tells each waiter itself
     try {
       // One transaction for the batch: one commit (one fsync for SQLite)
       // instead of one per row.
@@ -307,25 +338,37 @@ void Store::flush_writes() {
           execute(*sql_, op);
         } catch (const soci::soci_error& e1) {
           if (!refused_row(e1) || !alive(*sql_)) {
-            std::lock_guard lock(mu_);
-            for (std::size_t i = 0; i < done + failed; ++i) writes_.pop_front();
-            stats_.writes_done += done;
-            stats_.writes_failed += failed;
-            stats_.writes_queued = writes_.size();
+            {
+              std::lock_guard lock(mu_);
+              for (std::size_t i = 0; i < done + failed; ++i) writes_.pop_front();
+              stats_.writes_done += done;
+              stats_.writes_failed += failed;
+              stats_.writes_queued = writes_.size();
+              // The rest stays queued for the reconnect; its waiters wait on.
+              writes_waited_ = std::any_of(writes_.begin(), writes_.end(),
+                                           [](const WriteOp& w) { return w.on_done != nullptr; });
+            }
             throw;
           }
           spdlog::error("database write {} failed and is dropped: {}", op.what, e1.what());
           ++failed;
+          notify_done(op, false);
           continue;
         }
         ++done;
+        notify_done(op, true);
       }
+      done_notified = true;
     }
-    std::lock_guard lock(mu_);
-    for (std::size_t i = 0; i < done + failed; ++i) writes_.pop_front();
-    stats_.writes_done += done;
-    stats_.writes_failed += failed;
-    stats_.writes_queued = writes_.size();
+    {
+      std::lock_guard lock(mu_);
+      for (std::size_t i = 0; i < done + failed; ++i) writes_.pop_front();
+      stats_.writes_done += done;
+      stats_.writes_failed += failed;
+      stats_.writes_queued = writes_.size();
+    }
+    if (!done_notified)
+      for (const WriteOp& op : batch) notify_done(op, true);  // committed together
   }
 }
 

@@ -91,7 +91,9 @@ class Store {
   void flush_writes();
   void run_commands();
   void run_queries();
-  void wait(std::chrono::milliseconds d);
+  // Sleeps up to d; wakes for queries, stop, and (with `writes`) for a
+  // write that someone waits for (WriteOp::on_done).
+  void wait(std::chrono::milliseconds d, bool writes);
 
   StoreOptions opts_;
   StoreListener& listener_;
@@ -104,6 +106,7 @@ class Store {
   std::deque<Query> queries_;   // guarded by mu_
   bool connected_once_ = false; // connect_now() ran
   bool stop_ = false;           // guarded by mu_
+  bool writes_waited_ = false;  // guarded by mu_: a queued write has on_done
   StoreStats stats_;            // guarded by mu_
   std::atomic<std::int64_t> poll_ms_;
   std::thread thread_;
