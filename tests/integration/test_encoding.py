@@ -71,14 +71,12 @@ def test_irc_relays_bytes_unchanged(start_server, clients):
     srv = start_server()
     alice, bob = registered(clients, srv, "alice", "bob", join=["#lobby"])
     payload = b"\xff\xfe caf\xe9 \x02bold\x02 \x01ACTION waves\x01"
-    alice.send_raw(b"PRIVMSG #lobby :" + payload + b"\r\n")
-    bob.sync()
-    # Read bob's socket bytes directly: the relayed line carries the same bytes.
-    alice.send_raw(b"PRIVMSG bob :" + payload + b"\r\n")
+    # Read bob's socket bytes directly: the relayed lines carry the same bytes.
+    alice.send_raw(b"PRIVMSG #lobby :" + payload + b"\r\n" + b"PRIVMSG bob :" + payload + b"\r\n")
     bob.sock.settimeout(T(5))
     data = b""
-    while payload not in data:
+    want = [b" PRIVMSG #lobby :" + payload + b"\r\n", b" PRIVMSG bob :" + payload + b"\r\n"]
+    while not all(w in data for w in want):
         chunk = bob.sock.recv(65536)
-        assert chunk, "connection closed"
+        assert chunk, f"connection closed; got {data!r}"
         data += chunk
-    assert b"PRIVMSG bob :" + payload + b"\r\n" in data
