@@ -283,9 +283,14 @@ bool refused_row(const soci::soci_error& e) {
   if (c == soci::soci_error::constraint_violation || c == soci::soci_error::invalid_statement) return true;
   // SOCI 4.0's backends may leave the category unknown; their messages are
   // the database's own ("UNIQUE constraint failed: ...", "Duplicate entry").
+  // A statement that names a table or column the database does not have
+  // is refused the same way (retried, it would livelock the store thread:
+  // reconnect, fail, reconnect...).
   std::string_view what = e.what();
-  return what.find("constraint failed") != std::string_view::npos ||
-         what.find("Duplicate entry") != std::string_view::npos;
+  for (std::string_view m : {"constraint failed", "Duplicate entry", "no such table", "no such column",
+                             "doesn't exist", "Unknown column"})
+    if (what.find(m) != std::string_view::npos) return true;
+  return false;
 }
 
 bool alive(soci::session& sql) {

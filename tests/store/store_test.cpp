@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 #include "store/store.h"
@@ -151,6 +152,58 @@ TEST(StoreSqlite, WritesGoInBatchesAndARefusedRowIsDroppedNotRetriedForEver) {
   ASSERT_TRUE(eventually([&] { return store.stats().writes_queued == 0; }));
   EXPECT_EQ(store.stats().writes_failed, 1u);
   EXPECT_EQ(store.stats().writes_done, 602u);
+  store.stop();
+  fs::remove_all(dir);
+}
+
+TEST(StoreSqlite, AWaitedWriteWakesTheStoreAndIsToldOfItsCommit) {
+  auto dir = temp_dir("lobbyd-store-durable");
+  DbUrl url;
+  ASSERT_EQ(parse_db_url("sqlite:" + (dir / "d.db").string(), url), "");
+  Recorder rec;
+  Store store(StoreOptions{url, 5s}, rec);  // a slow poll: the commit must not wait for it
+  store.start();
+  soci::session other("sqlite3", (dir / "d.db").string());
+  std::atomic<int> committed{0}, lost{0}, rows_at_commit{-1};
+  for (int i = 0; i < 50; ++i) store.enqueue(error_row(i));
+  WriteOp waited = error_row(50);
+  waited.on_done = [&](bool ok) {
+    // Everything queued before it went in the same or an earlier commit.
+    soci::session check("sqlite3", (dir / "d.db").string());
+    rows_at_commit = count(check, "config_errors");
+    ++(ok ? committed : lost);
+  };
+  auto t0 = std::chrono::steady_clock::now();
+  store.enqueue(std::move(waited));
+  ASSERT_TRUE(eventually([&] { return committed.load() == 1; }, 3s));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+  EXPECT_EQ(rows_at_commit.load(), 51);
+  // A row the database refuses is reported lost, not committed.
+  WriteOp bad{"bad", "INSERT INTO nowhere (x) VALUES (1)", {}};
+  bad.on_done = [&](bool ok) { ++(ok ? committed : lost); };
+  store.enqueue(std::move(bad));
+  ASSERT_TRUE(eventually([&] { return lost.load() == 1; }, 3s));
+  EXPECT_EQ(committed.load(), 1);
+  store.stop();
+  fs::remove_all(dir);
+}
+
+TEST(StoreSqlite, AThrowingCallbackIsAnsweredWithoutAReconnect) {
+  auto dir = temp_dir("lobbyd-store-throw");
+  DbUrl url;
+  ASSERT_EQ(parse_db_url("sqlite:" + (dir / "t.db").string(), url), "");
+  Recorder rec;
+  Store store(StoreOptions{url, 50ms}, rec);
+  store.start();
+  auto reconnects = store.stats().reconnects;
+  std::atomic<int> answered{0}, unavailable{0};
+  // Not a database error: a bug in the callback (issue 13's last line of defence).
+  store.query(Query{"buggy", [&](soci::session&) { throw std::logic_error("bug"); }, [&] { ++unavailable; }});
+  ASSERT_TRUE(eventually([&] { return unavailable.load() == 1; }, 3s));
+  store.query(Query{"next", [&](soci::session&) { ++answered; }, [&] { ++unavailable; }});
+  ASSERT_TRUE(eventually([&] { return answered.load() == 1; }, 3s));
+  EXPECT_EQ(store.stats().reconnects, reconnects);
+  EXPECT_TRUE(store.stats().connected);
   store.stop();
   fs::remove_all(dir);
 }
