@@ -1,9 +1,10 @@
 #include "net/loop_thread.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <sstream>
+#include <string>
 #include <thread>
-#include <spdlog/spdlog.h>
 
 #include "net/worker.h"
 
@@ -21,9 +22,10 @@ void loop_thread_violation(unsigned worker_index, const char* file, int line,
     id << std::this_thread::get_id();
     caller = "non-worker thread " + id.str();
   }
-  spdlog::critical("{}:{}: {} must run on worker {}'s loop thread (called on {})", file, line, func,
-                   worker_index, caller);
-  spdlog::default_logger()->flush();
+  // stderr, unbuffered, rather than the logger (stdout, maybe buffered): the
+  // process aborts on the next line.
+  std::fprintf(stderr, "FATAL %s:%d: %s must run on worker %u's loop thread (called on %s)\n", file,
+               line, func, worker_index, caller.c_str());
   std::abort();
 }
 
