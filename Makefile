@@ -2,12 +2,13 @@
 # machine (they install missing packages with apt-get first).
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
 FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc)
 ARGS       ?=
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build run test asan-test fuzz bench clean
+.PHONY: all deps build run test asan-test tsan-test fuzz bench clean
 
 all: build
 
@@ -35,6 +36,25 @@ asan-test: deps $(ASAN_BUILD)/build.ninja
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 LOBBYD_SANITIZED=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j 2
 
+# ThreadSanitizer over the whole server: lobbyd (and every library in it) is
+# built with -fsanitize=thread and the integration suite runs against it.
+# Every test server has threads = 2, so sessions, lobbies and tables really
+# cross workers. A race (or lock-order inversion) makes lobbyd exit 66, which
+# fails the test that started it; the full reports are printed at the end.
+# TSAN_CTEST_ARGS narrows the run (e.g. TSAN_CTEST_ARGS="-R integ_tables").
+TSAN_REPORTS = $(abspath $(TSAN_BUILD))/tsan-reports
+TSAN_CTEST_ARGS ?=
+$(TSAN_BUILD)/build.ninja:
+	cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOBBYD_TSAN_SERVER=ON -DLOBBYD_BENCH=OFF
+
+tsan-test: deps $(TSAN_BUILD)/build.ninja
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target lobbyd lobbyd-load
+	rm -rf $(TSAN_REPORTS) && mkdir -p $(TSAN_REPORTS)
+	TSAN_OPTIONS="halt_on_error=1:exitcode=66:second_deadlock_stack=1:log_path=$(TSAN_REPORTS)/race" \
+	  LOBBYD_SANITIZED=1 ctest --test-dir $(TSAN_BUILD) --output-on-failure -j 2 -L integration $(TSAN_CTEST_ARGS) \
+	  || { for f in $(TSAN_REPORTS)/race.*; do [ -e "$$f" ] && { echo "==== $$f"; cat "$$f"; }; done; exit 1; }
+	@for f in $(TSAN_REPORTS)/race.*; do [ -e "$$f" ] && { echo "==== $$f"; cat "$$f"; exit 1; }; done; true
+
 $(FUZZ_BUILD)/build.ninja:
 	CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DLOBBYD_FUZZ=ON -DLOBBYD_TESTS=OFF -DLOBBYD_BENCH=OFF
@@ -50,4 +70,4 @@ bench: build
 	$(BUILD)/bin/bench_proto
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)

@@ -80,8 +80,11 @@ void welcome(Session& s) {
   s.numeric(num::RPL_WELCOME, {}, fmt::format("Welcome to the {} network, {}", st.network, s.prefix()));
   s.numeric(num::RPL_YOURHOST, {}, fmt::format("Your host is {}, running version {}", st.server_name, kVersion));
   std::time_t t = s.server().started_at();
+  // gmtime_r, not gmtime: gmtime's static result is shared by all threads
+  // (two workers welcoming at once raced on it, found by TSan).
+  std::tm tm{};
   char date[64];
-  std::strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S UTC", std::gmtime(&t));
+  std::strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S UTC", gmtime_r(&t, &tm));
   s.numeric(num::RPL_CREATED, {}, fmt::format("This server was created {}", date));
   s.numeric_no_trailing(num::RPL_MYINFO, {st.server_name, kVersion, "i", "lnt"});
   auto nicklen = std::to_string(st.nick_len), chanlen = std::to_string(st.lobby_name_len),

@@ -108,7 +108,7 @@ void table_new(Session& s, const proto::MessageView& m) {
   auto channel = std::make_shared<Lobby>(name, "", st.created_lobby_capacity, true);
   server.lobbies().insert(channel);
   auto table = std::make_shared<Table>(server, id, lobby->name(), **game, std::move(setup.value()),
-                                       &s, channel, s.worker());
+                                       s.id(), channel, s.worker());
   table->attach();
   server.tables().insert(table);
   {

@@ -15,9 +15,14 @@
 
 namespace lobbyd::core {
 
+namespace {
+std::atomic<std::uint64_t> next_session_id{1};
+}  // namespace
+
 Session::Session(net::Worker& w, boost::asio::ip::tcp::socket socket, std::string remote_ip,
                  Server& server)
     : net::Connection(w, std::move(socket), std::move(remote_ip)),
+      id_(next_session_id.fetch_add(1, std::memory_order_relaxed)),
       server_(server),
       shard_(server.shard(w)),
       framer_(proto::kMaxTagBytes + proto::kMaxLineBytes),
@@ -31,6 +36,7 @@ Session::Session(net::Worker& w, boost::asio::ip::tcp::socket socket, std::strin
 Session::~Session() = default;
 
 void Session::refresh_settings() {
+  LOBBYD_ASSERT_IN_LOOP(worker());
   const Settings& s = settings();
   settings_version_ = shard_.settings_version;
   // A sendq/recvq smaller than one maximal line would cut honest clients.
@@ -41,16 +47,19 @@ void Session::refresh_settings() {
 
 Session::Info Session::info() const {
   std::lock_guard lock(info_mu_);
-  return Info{nick_, user_, remote_ip(), realname_, away_, lobby_names_, account_, signon_, idle_since_};
+  return Info{nick_,    user_,   remote_ip(), realname_, away_, lobby_names_,
+              account_, signon_, idle_since_.load(std::memory_order_relaxed)};
 }
 
 void Session::set_nick(std::string nick) {
+  LOBBYD_ASSERT_IN_LOOP(worker());
   std::lock_guard lock(info_mu_);
   nick_ = std::move(nick);
   prefix_ = nick_ + "!" + (user_.empty() ? std::string("*") : user_) + "@" + remote_ip();
 }
 
 void Session::set_user(std::string user, std::string realname) {
+  LOBBYD_ASSERT_IN_LOOP(worker());
   std::lock_guard lock(info_mu_);
   user_ = std::move(user);
   realname_ = std::move(realname);
@@ -58,19 +67,25 @@ void Session::set_user(std::string user, std::string realname) {
 }
 
 void Session::set_account(std::string account, std::string role) {
+  LOBBYD_ASSERT_IN_LOOP(worker());
   std::lock_guard lock(info_mu_);
   account_ = std::move(account);
   role_ = std::move(role);
 }
 
 void Session::set_away(std::string away) {
+  LOBBYD_ASSERT_IN_LOOP(worker());
   std::lock_guard lock(info_mu_);
   away_ = std::move(away);
 }
 
-void Session::mark_spoke() { idle_since_ = unix_now(); }
+void Session::mark_spoke() {
+  LOBBYD_ASSERT_IN_LOOP(worker());
+  idle_since_.store(unix_now(), std::memory_order_relaxed);
+}
 
 void Session::try_complete_registration() {
+  LOBBYD_ASSERT_IN_LOOP(worker());
   if (!open() || registered_ || cap_negotiating || auth_pending || nick_.empty() || user_.empty()) return;
   if (!pass.empty() && account_.empty()) {
     // PASS <account>:<password>, or PASS <password> for the account named
@@ -103,14 +118,18 @@ void Session::try_complete_registration() {
     disconnect("Account required");
     return;
   }
-  if (const Ban* b = server_.bans()->match(nick_, user_, remote_ip(), unix_now())) {
+  // Keep the list alive while b points into it: the store thread may publish
+  // a new one and drop the old meanwhile (TSan saw the reason read after free).
+  BanListPtr bans = server_.bans();
+  if (const Ban* b = bans->match(nick_, user_, remote_ip(), unix_now())) {
     ban(b->reason);
     return;
   }
   {
     std::lock_guard lock(info_mu_);
     registered_ = true;
-    signon_ = idle_since_ = unix_now();
+    signon_ = unix_now();
+    idle_since_.store(signon_, std::memory_order_relaxed);
   }
   cmd::welcome(*this);
   if (!account_.empty()) resume_tables(server_, self());  // seats held for this account
@@ -133,6 +152,7 @@ void Session::numeric_no_trailing(int code, std::initializer_list<std::string_vi
 }
 
 void Session::disconnect(std::string_view reason) {
+  LOBBYD_ASSERT_IN_LOOP(worker());
   if (!open()) return;
   proto::LineBuilder b(line());
   std::string text = "Closing Link: " + remote_ip() + " (" + std::string(reason) + ")";
@@ -147,6 +167,7 @@ void Session::ban(std::string_view reason) {
 }
 
 std::size_t Session::on_input(std::string_view data) {
+  LOBBYD_ASSERT_IN_LOOP(worker());
   std::size_t used = 0;
   auto now = net::Clock::now();
   while (used < data.size() && open() && !input_paused()) {  // a handler may pause input
@@ -213,6 +234,7 @@ void Session::handle_line(std::string_view line) {
 }
 
 void Session::on_tick(net::Clock::time_point now) {
+  LOBBYD_ASSERT_IN_LOOP(worker());
   if (settings_version_ != shard_.settings_version) refresh_settings();
   const Settings& s = settings();
   if (!registered_) {
@@ -235,6 +257,7 @@ void Session::on_tick(net::Clock::time_point now) {
 }
 
 void Session::on_sendq_exceeded() {
+  LOBBYD_ASSERT_IN_LOOP(worker());
   worker().counters().sendq_cuts.add();
   spdlog::info("cutting {} ({}): SendQ exceeded ({} bytes queued)", nick_, remote_ip(),
                queued_bytes());
@@ -243,12 +266,14 @@ void Session::on_sendq_exceeded() {
 }
 
 void Session::on_recvq_exceeded() {
+  LOBBYD_ASSERT_IN_LOOP(worker());
   worker().counters().flood_cuts.add();
   spdlog::info("cutting {} ({}): Excess Flood", nick_, remote_ip());
   disconnect("Excess Flood");
 }
 
 void Session::on_closed(std::string_view reason) {
+  LOBBYD_ASSERT_IN_LOOP(worker());
   server_.release_ip(remote_ip());
   std::vector<SessionPtr> targets;
   if (registered_ && !server_.shutting_down()) {
@@ -275,17 +300,20 @@ void Session::on_closed(std::string_view reason) {
 }
 
 LobbyPtr Session::joined(std::string_view name) const {
+  LOBBYD_ASSERT_IN_LOOP(worker());
   for (auto& l : lobbies_)
     if (proto::iequals(l->name(), name)) return l;
   return nullptr;
 }
 
 void Session::add_lobby(LobbyPtr l) {
+  LOBBYD_ASSERT_IN_LOOP(worker());
   lobbies_.push_back(std::move(l));
   update_lobby_names();
 }
 
 void Session::remove_lobby(const Lobby* l) {
+  LOBBYD_ASSERT_IN_LOOP(worker());
   std::erase_if(lobbies_, [l](const LobbyPtr& p) { return p.get() == l; });
   update_lobby_names();
 }
@@ -302,6 +330,7 @@ void Session::update_lobby_names() {
 }
 
 std::vector<SessionPtr> Session::peers() {
+  LOBBYD_ASSERT_IN_LOOP(worker());
   std::vector<SessionPtr> out;
   out.push_back(self());
   for (auto& l : lobbies_) l->append_members(out);

@@ -1,9 +1,13 @@
 #pragma once
 // One client: its registration state, identity, flood bucket and lobbies.
 // A Session is owned by the worker that accepted it and all its methods run
-// on that worker's thread, except info(), worker() and the send paths of
-// net::Connection that are documented as thread-safe.
+// on that worker's thread, except id(), info(), host(), server(), worker()
+// and the send paths of net::Connection that are documented as thread-safe.
+// The owner-thread methods check it (LOBBYD_ASSERT_IN_LOOP, net/loop_thread.h)
+// in Debug and sanitizer builds.
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <initializer_list>
 #include <mutex>
 #include <string>
@@ -13,6 +17,7 @@
 #include "core/lobby.h"
 #include "core/server.h"
 #include "net/connection.h"
+#include "net/loop_thread.h"
 #include "proto/line_framer.h"
 #include "proto/message.h"
 
@@ -25,7 +30,15 @@ class Session final : public net::Connection {
 
   SessionPtr self() { return std::static_pointer_cast<Session>(shared_from_this()); }
   Server& server() noexcept { return server_; }
-  const Settings& settings() const noexcept { return *shard_.settings; }
+  // The owner worker's snapshot (its shard): owner thread.
+  const Settings& settings() const noexcept {
+    LOBBYD_ASSERT_IN_LOOP(worker());
+    return *shard_.settings;
+  }
+  // Never reused in the life of the process (unlike the Session's address,
+  // which the allocator hands to the next connection): the identity to keep
+  // where a SessionPtr is not kept (a table's creator). Any thread.
+  std::uint64_t id() const noexcept { return id_; }
 
   // Identity, written on the owner thread only (under info_mu_ so that other
   // threads can read a consistent copy through info()).
@@ -34,19 +47,35 @@ class Session final : public net::Connection {
     std::int64_t signon = 0;
     std::int64_t idle_since = 0;
   };
-  Info info() const;
-  const std::string& nick() const noexcept { return nick_; }  // owner thread
-  const std::string& prefix() const noexcept { return prefix_; }
-  const std::string& host() const noexcept { return remote_ip(); }
-  bool registered() const noexcept { return registered_; }
+  Info info() const;  // any thread
+  // Owner thread (other threads read info()).
+  const std::string& nick() const noexcept {
+    LOBBYD_ASSERT_IN_LOOP(worker());
+    return nick_;
+  }
+  const std::string& prefix() const noexcept {
+    LOBBYD_ASSERT_IN_LOOP(worker());
+    return prefix_;
+  }
+  const std::string& host() const noexcept { return remote_ip(); }  // immutable
+  bool registered() const noexcept {
+    LOBBYD_ASSERT_IN_LOOP(worker());
+    return registered_;
+  }
   void set_nick(std::string nick);
   void set_user(std::string user, std::string realname);
   void set_away(std::string away);
   void mark_spoke();  // updates the idle time WHOIS reports
 
   // Account ("" = guest) and its role ("player", "operator"); owner thread.
-  const std::string& account() const noexcept { return account_; }
-  const std::string& role() const noexcept { return role_; }
+  const std::string& account() const noexcept {
+    LOBBYD_ASSERT_IN_LOOP(worker());
+    return account_;
+  }
+  const std::string& role() const noexcept {
+    LOBBYD_ASSERT_IN_LOOP(worker());
+    return role_;
+  }
   void set_account(std::string account, std::string role);
 
   // Registration steps (commands call these).
@@ -65,7 +94,10 @@ class Session final : public net::Connection {
 
   // Replies. `line()` hands out the shard's scratch string for a LineBuilder;
   // send_line() queues it for this client only.
-  std::string& line() noexcept { return shard_.line; }
+  std::string& line() noexcept {
+    LOBBYD_ASSERT_IN_LOOP(worker());
+    return shard_.line;
+  }
   void send_line(const std::string& l) { send_copy(l); }
   void numeric(int code, std::initializer_list<std::string_view> params,
                std::string_view trailing);
@@ -76,7 +108,10 @@ class Session final : public net::Connection {
   void ban(std::string_view reason);
 
   // Lobby membership (owner thread).
-  std::vector<LobbyPtr>& lobbies() noexcept { return lobbies_; }
+  std::vector<LobbyPtr>& lobbies() noexcept {
+    LOBBYD_ASSERT_IN_LOOP(worker());
+    return lobbies_;
+  }
   LobbyPtr joined(std::string_view name) const;
   void add_lobby(LobbyPtr l);
   void remove_lobby(const Lobby* l);
@@ -99,6 +134,7 @@ class Session final : public net::Connection {
   void refresh_settings();
   void update_lobby_names();
 
+  const std::uint64_t id_;
   Server& server_;
   Shard& shard_;
   std::uint64_t settings_version_ = 0;
@@ -108,7 +144,9 @@ class Session final : public net::Connection {
   std::string nick_, user_, realname_, away_, prefix_, lobby_names_, account_, role_;
   bool registered_ = false;
   std::int64_t signon_ = 0;
-  std::int64_t idle_since_ = 0;
+  // Written by the owner on every PRIVMSG, read by WHOIS on other workers:
+  // an atomic rather than info_mu_ on the message path.
+  std::atomic<std::int64_t> idle_since_{0};
 
   net::Clock::time_point last_heard_;
   net::Clock::time_point connected_at_;

@@ -12,6 +12,7 @@
 #include "core/session.h"
 #include "core/commands.h"
 #include "core/ratings.h"
+#include "net/loop_thread.h"
 
 namespace lobbyd::core {
 
@@ -42,14 +43,14 @@ std::string fail(games::Code code, std::string_view reason) {
 }  // namespace
 
 Table::Table(Server& server, std::uint64_t id, std::string lobby, const games::Game& game,
-             games::TableSetup setup, const Session* creator, LobbyPtr channel,
+             games::TableSetup setup, std::uint64_t creator_id, LobbyPtr channel,
              net::Worker& timer_worker)
     : server_(server),
       id_(id),
       name_("&" + std::to_string(id)),
       lobby_(std::move(lobby)),
       game_(game),
-      creator_(creator),
+      creator_id_(creator_id),
       channel_(std::move(channel)),
       timer_worker_(timer_worker),
       timer_(timer_worker.io()),
@@ -132,7 +133,7 @@ std::string Table::stand(const Session* s) {
 
 std::string Table::start(const Session* s) {
   std::lock_guard lock(mu_);
-  if (s != creator_) return "NOT_CREATOR only the table's creator can start it";
+  if (s->id() != creator_id_) return "NOT_CREATOR only the table's creator can start it";
   if (phase_ != Phase::kWaiting) return "GAME_STARTED the game has started already";
   int seated = seated_locked();
   if (seated < game_.min_seats())
@@ -229,6 +230,7 @@ void Table::arm_timer_locked() {
   auto when = std::chrono::steady_clock::now() +
               std::chrono::milliseconds(deadline_ms_ - unix_ms());
   timer_worker_.post([self = shared_from_this(), gen, when] {
+    LOBBYD_ASSERT_IN_LOOP(self->timer_worker_);
     self->timer_.expires_at(when);
     self->timer_.async_wait([self, gen](const boost::system::error_code& ec) {
       if (!ec) self->on_timer(gen);
@@ -237,6 +239,7 @@ void Table::arm_timer_locked() {
 }
 
 void Table::on_timer(std::uint64_t gen) {
+  LOBBYD_ASSERT_IN_LOOP(timer_worker_);
   net::Worker::BusyScope busy(timer_worker_);
   {
     std::lock_guard lock(mu_);
@@ -478,6 +481,7 @@ void Table::arm_grace_locked() {
   if (first == 0) return;
   auto when = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max<std::int64_t>(0, first - unix_ms()));
   timer_worker_.post([self = shared_from_this(), gen, when] {
+    LOBBYD_ASSERT_IN_LOOP(self->timer_worker_);
     self->grace_timer_.expires_at(when);
     self->grace_timer_.async_wait([self, gen](const boost::system::error_code& ec) {
       if (!ec) self->on_grace(gen);
@@ -486,6 +490,7 @@ void Table::arm_grace_locked() {
 }
 
 void Table::on_grace(std::uint64_t gen) {
+  LOBBYD_ASSERT_IN_LOOP(timer_worker_);
   net::Worker::BusyScope busy(timer_worker_);
   {
     std::lock_guard lock(mu_);
@@ -659,6 +664,7 @@ void Table::close() {
   ++timer_gen_;
   ++grace_gen_;
   timer_worker_.post([self = shared_from_this()] {
+    LOBBYD_ASSERT_IN_LOOP(self->timer_worker_);
     self->timer_.cancel();
     self->grace_timer_.cancel();
   });

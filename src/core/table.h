@@ -5,7 +5,9 @@
 // worker: its state is guarded by its own mutex, and any worker locks it for
 // a command. Lock order: table mutex, then the channel's lobby mutex (never
 // the other way round). Its turn timer lives on the creator's worker: every
-// timer operation is posted there, and the timer handler locks the table.
+// timer operation is posted there (timer_ and grace_timer_ are touched on
+// that thread only, checked by LOBBYD_ASSERT_IN_LOOP), and the timer handler
+// locks the table.
 #include <atomic>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
@@ -31,9 +33,12 @@ class Server;
 class Table : public std::enable_shared_from_this<Table> {
  public:
   enum class Phase { kWaiting, kPlaying, kOver };
+  // The creator id of a restored table (Session ids start at 1): a running
+  // round needs no TABLE START.
+  static constexpr std::uint64_t kNoCreator = 0;
 
   Table(Server& server, std::uint64_t id, std::string lobby, const games::Game& game,
-        games::TableSetup setup, const Session* creator, LobbyPtr channel,
+        games::TableSetup setup, std::uint64_t creator_id, LobbyPtr channel,
         net::Worker& timer_worker);
 
   std::uint64_t id() const noexcept { return id_; }
@@ -137,7 +142,9 @@ class Table : public std::enable_shared_from_this<Table> {
   const std::uint64_t id_;
   const std::string name_, lobby_;
   const games::Game& game_;
-  const Session* const creator_;  // identity only (TABLE START), never dereferenced
+  // Session::id() of the creator (TABLE START). Not its address: a session
+  // created after the creator quit may be allocated at the same address.
+  const std::uint64_t creator_id_;
   const LobbyPtr channel_;
   net::Worker& timer_worker_;
   boost::asio::steady_timer timer_;  // timer_worker_'s thread only

@@ -103,7 +103,8 @@ std::size_t restore_tables(Server& server, soci::session& sql) {
     auto channel = std::make_shared<Lobby>(name, "", server.settings_holder().get()->created_lobby_capacity, true);
     net::Worker& timer_worker = *workers[static_cast<std::size_t>(r.id) % workers.size()];
     auto table = std::make_shared<Table>(server, static_cast<std::uint64_t>(r.id), r.lobby, **game,
-                                         std::move(setup.value()), nullptr, channel, timer_worker);
+                                         std::move(setup.value()), Table::kNoCreator, channel,
+                                         timer_worker);
     table->attach();
     server.lobbies().insert(channel);
     server.tables().insert(table);

@@ -5,6 +5,7 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
 
+#include "net/loop_thread.h"
 #include "prof/profiler.h"
 
 namespace lobbyd::net {
@@ -40,6 +41,7 @@ Counter* Connection::transport_counter() noexcept {
 }
 
 void Connection::start() {
+  LOBBYD_ASSERT_IN_LOOP(worker_);
   worker_.attach(shared_from_this());
   attached_ = true;
   if (transport_) {
@@ -115,6 +117,7 @@ void Connection::feed(std::string_view fresh) {
 }
 
 void Connection::resume_input() {
+  LOBBYD_ASSERT_IN_LOOP(worker_);
   input_paused_ = false;
   if (state_ != State::kOpen || pending_.empty()) return;
   std::size_t used = on_input(pending_);
@@ -124,6 +127,7 @@ void Connection::resume_input() {
 }
 
 void Connection::send(const SharedBuf& buf) {
+  LOBBYD_ASSERT_IN_LOOP(worker_);
   if (state_ == State::kClosed) return;
   if (!tail_.empty()) {
     out_bytes_ += tail_.size();
@@ -137,6 +141,7 @@ void Connection::send(const SharedBuf& buf) {
 }
 
 void Connection::send_copy(std::string_view bytes) {
+  LOBBYD_ASSERT_IN_LOOP(worker_);
   if (state_ == State::kClosed) return;
   tail_.append(bytes);
   worker_.counters().msgs_out.add();
@@ -158,6 +163,7 @@ void Connection::after_append() {
 }
 
 bool Connection::over_sendq_after_flush() {
+  LOBBYD_ASSERT_IN_LOOP(worker_);
   cut_scheduled_ = false;
   if (state_ != State::kOpen) return false;
   flush();
@@ -174,6 +180,7 @@ void Connection::send_any(const SharedBuf& buf) {
 }
 
 void Connection::discard_output() noexcept {
+  LOBBYD_ASSERT_IN_LOOP(worker_);
   // Keep a partly written buffer so the peer never sees half a line followed
   // by another line.
   while (outq_.size() > (front_off_ > 0 ? 1u : 0u)) {
@@ -185,6 +192,7 @@ void Connection::discard_output() noexcept {
 }
 
 void Connection::flush() {
+  LOBBYD_ASSERT_IN_LOOP(worker_);
   LOBBYD_ZONE("net.write");
   flush_scheduled_ = false;
   if (state_ == State::kClosed) return;
@@ -262,6 +270,7 @@ void Connection::wait_writable() {
 
 void Connection::close(std::string_view reason, bool flush_output,
                        std::chrono::milliseconds linger) {
+  LOBBYD_ASSERT_IN_LOOP(worker_);
   if (state_ != State::kOpen) return;
   state_ = State::kClosing;
   input_paused_ = true;
@@ -275,6 +284,7 @@ void Connection::close(std::string_view reason, bool flush_output,
 }
 
 void Connection::finish_close() {
+  LOBBYD_ASSERT_IN_LOOP(worker_);
   if (state_ == State::kClosed) return;
   state_ = State::kClosed;
   outq_.clear();
@@ -391,6 +401,7 @@ void Connection::maybe_close_stream() {
 }
 
 void Connection::tick(Clock::time_point now) {
+  LOBBYD_ASSERT_IN_LOOP(worker_);
   if (state_ == State::kClosing) {
     if (now >= close_deadline_) finish_close();
     return;

@@ -32,6 +32,7 @@
 #include <string>
 #include <string_view>
 
+#include "net/loop_thread.h"
 #include "net/shared_buffer.h"
 #include "net/transport.h"
 #include "net/worker.h"
@@ -54,6 +55,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void use_transport(const TransportMaker& make);
   std::string_view transport_name() const noexcept;  // "tcp", "tls", "ws"
 
+  // "Loop thread": the owning worker's thread only, checked by
+  // LOBBYD_ASSERT_IN_LOOP (net/loop_thread.h) in Debug and sanitizer builds.
+  //
   // Loop thread: attach to the worker and start reading.
   void start();
 
@@ -65,6 +69,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   std::size_t queued_bytes() const noexcept { return out_bytes_ + tail_.size(); }
   void set_limits(std::size_t sendq_bytes, std::size_t recvq_bytes) noexcept {
+    LOBBYD_ASSERT_IN_LOOP(worker_);
     sendq_limit_ = sendq_bytes;
     recvq_limit_ = recvq_bytes;
   }
@@ -80,7 +85,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // handed to on_input().
   // Also used to hold a client's next lines while its own command waits
   // for a side thread, so that replies keep the order of the commands.
-  void pause_input() noexcept { input_paused_ = true; }
+  void pause_input() noexcept {
+    LOBBYD_ASSERT_IN_LOOP(worker_);
+    input_paused_ = true;
+  }
   void resume_input();
   bool input_paused() const noexcept { return input_paused_; }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "net/connection.h"
+#include "net/loop_thread.h"
 #include "prof/profiler.h"
 
 namespace lobbyd::net {
@@ -79,6 +80,7 @@ void Worker::drain_inbox() {
 }
 
 void Worker::schedule_flush(Connection& c) {
+  LOBBYD_ASSERT_IN_LOOP(*this);
   flushes_.push_back(c.shared_from_this());
   if (!flush_posted_) {
     flush_posted_ = true;
@@ -90,6 +92,7 @@ void Worker::schedule_flush(Connection& c) {
 }
 
 void Worker::schedule_cut(Connection& c) {
+  LOBBYD_ASSERT_IN_LOOP(*this);
   cuts_.push_back(c.shared_from_this());
   if (!flush_posted_) {
     flush_posted_ = true;
@@ -119,6 +122,7 @@ void Worker::run_flushes() {
 }
 
 void Worker::schedule_resume(Connection& c, Clock::time_point when) {
+  LOBBYD_ASSERT_IN_LOOP(*this);
   resumes_.push_back(Resume{when, c.shared_from_this()});
   arm_resume_timer();
 }
@@ -150,6 +154,7 @@ void Worker::arm_resume_timer() {
 }
 
 void Worker::attach(const ConnectionPtr& c) {
+  LOBBYD_ASSERT_IN_LOOP(*this);
   conns_.push_front(c);
   c->self_it_ = conns_.begin();
   counters_.connections.add();
@@ -157,6 +162,7 @@ void Worker::attach(const ConnectionPtr& c) {
 }
 
 void Worker::detach(Connection& c) {
+  LOBBYD_ASSERT_IN_LOOP(*this);
   counters_.connections.sub();
   ConnectionPtr keep = *c.self_it_;  // the erase must not destroy c under our feet
   conns_.erase(c.self_it_);

@@ -16,6 +16,7 @@
 
 #include "base/internal_error.h"
 #include "net/counters.h"
+#include "net/loop_thread.h"
 #include "net/shared_buffer.h"
 
 namespace lobbyd::net {
@@ -36,7 +37,9 @@ class Worker {
   WorkerCounters& counters() noexcept { return counters_; }
   const WorkerCounters& counters() const noexcept { return counters_; }
 
-  // The worker whose thread is calling, or nullptr on other threads.
+  // The worker whose thread is calling, or nullptr on other threads (the
+  // loop records itself in a thread_local before its first handler). Also
+  // the test behind LOBBYD_ASSERT_IN_LOOP (net/loop_thread.h).
   static Worker* current() noexcept;
   bool is_current() const noexcept { return current() == this; }
 
@@ -66,7 +69,10 @@ class Worker {
   void schedule_flush(Connection& c);
   // Loop thread only: writes what this turn queued now (handlers that run
   // outside a read or inbox drain, e.g. operator actions).
-  void flush_now() { run_flushes(); }
+  void flush_now() {
+    LOBBYD_ASSERT_IN_LOOP(*this);
+    run_flushes();
+  }
   // Loop thread only: close c at a safe point after the current handler
   // (never from inside an append path that may hold a lobby lock).
   void schedule_cut(Connection& c);
@@ -79,6 +85,7 @@ class Worker {
   std::size_t connection_count() const noexcept { return conns_.size(); }
   template <class F>
   void for_each_connection(F&& f) {
+    LOBBYD_ASSERT_IN_LOOP(*this);
     for (auto it = conns_.begin(); it != conns_.end();) {
       auto cur = it++;  // f may detach *cur
       f(**cur);

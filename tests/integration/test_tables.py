@@ -293,6 +293,37 @@ def test_disconnect_and_part_forfeit(start_server, clients):
     assert c.expect(lambda m: m.command == "FAIL").params[:3] == ["TABLE", "NO_SUCH_TABLE", t2]
 
 
+def test_creator_check_is_not_fooled_by_a_later_session(start_server, clients):
+    """TABLE START belongs to the session that opened the table, not to
+    whoever the allocator later puts at its address: the creator quits, the
+    next connection lands on the creator's worker (round-robin, two workers)
+    where the freed Session's memory is the first candidate for the new one.
+    With the identity kept as a pointer, that newcomer could start the game."""
+    srv = start_server()
+    (alice,) = registered(clients, srv, "alice", join=["#lobby"])   # worker 0
+    (bob,) = registered(clients, srv, "bob", join=["#lobby"])       # worker 1
+    table = new_table(alice, "#lobby", "crazyeights", "seats=4")
+    bob.join(table)
+    bob.send(f"TABLE SIT {table}")
+    bob.expect(lambda m: m.command == "TABLE" and m.params[:3] == ["SEATED", table, "bob"])
+    alice.send("QUIT :bye")
+    bob.expect(lambda m: m.command == "QUIT" and m.nick == "alice")
+    # alice's seat is free again (a waiting table), the table stays: bob is there.
+    # Give worker 0 a moment to release the closed session (a later turn).
+    time.sleep(T(0.2))
+    (carol,) = registered(clients, srv, "carol", join=["#lobby"])   # worker 0 again
+    carol.join(table)
+    carol.send(f"TABLE SIT {table}")
+    carol.expect(lambda m: m.command == "TABLE" and m.params[:3] == ["SEATED", table, "carol"])
+    for c in (carol, bob):
+        c.send(f"TABLE START {table}")
+        m = c.expect(lambda m: m.command == "FAIL")
+        assert m.params[:3] == ["TABLE", "NOT_CREATOR", table], m.raw
+    carol.send("TABLE LIST #lobby")
+    lines = carol.collect_until(lambda m: m.command == "TABLE" and m.params[0] == "END")
+    assert [table, "crazyeights", "2/4", "waiting"] in [m.params[1:] for m in lines]
+
+
 # MariaDB only on request: a third test file bootstrapping MariaDB in parallel
 # with test_db_control/test_db_outage (ctest -j2) makes mariadb-install-db
 # collide on temporary files in /tmp.
