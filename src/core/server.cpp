@@ -74,14 +74,25 @@ void Server::accept(net::Worker& w, asio::ip::tcp::socket socket, const asio::ip
     clients_.fetch_sub(1, std::memory_order_relaxed);
     refusal = "Server full";
   } else {
-    std::lock_guard lock(ip_mu_);
-    auto& n = per_ip_[ip];
-    if (s.max_clients_per_ip != 0 && n >= s.max_clients_per_ip) {
+    AddressLimitSettings lim{s.max_clients_per_ip, s.max_unregistered_per_ip, s.connect_rate_per_ip,
+                             s.connect_burst_per_ip, s.connection_limit_exempt};
+    switch (address_limits_.admit(peer.address(), lim, net::Clock::now())) {
+      case AddressLimits::Verdict::kOk:
+      case AddressLimits::Verdict::kExempt:
+        break;
+      case AddressLimits::Verdict::kTooMany:
+        refusal = "Too many connections from your address";
+        break;
+      case AddressLimits::Verdict::kTooManyUnregistered:
+        refusal = "Too many unregistered connections from your address";
+        break;
+      case AddressLimits::Verdict::kTooFast:
+        refusal = "Connecting too fast; try again in a few seconds";
+        break;
+    }
+    if (refusal) {
       clients_.fetch_sub(1, std::memory_order_relaxed);
-      refusal = "Too many connections from your IP";
-      if (n == 0) per_ip_.erase(ip);
-    } else {
-      ++n;
+      address_refusals_.fetch_add(1, std::memory_order_relaxed);
     }
   }
   if (refusal) {
@@ -98,11 +109,9 @@ void Server::accept(net::Worker& w, asio::ip::tcp::socket socket, const asio::ip
   session->start();
 }
 
-void Server::release_ip(const std::string& ip) {
+void Server::release_ip(const std::string& key, bool was_registered) {
   clients_.fetch_sub(1, std::memory_order_relaxed);
-  std::lock_guard lock(ip_mu_);
-  auto it = per_ip_.find(ip);
-  if (it != per_ip_.end() && --it->second == 0) per_ip_.erase(it);
+  address_limits_.release(key, was_registered);
 }
 
 void Server::on_worker_tick(net::Worker& w, net::Clock::time_point now) {
@@ -115,6 +124,7 @@ void Server::on_worker_tick(net::Worker& w, net::Clock::time_point now) {
     maybe_drained(now);
     return;
   }
+  if (w.index() == 0) address_limits_.tick(now);  // forget idle addresses
   // Worker 0 writes the periodic summary line.
   if (w.index() == 0 && sh.settings->stats_interval_s != 0 &&
       now - last_stats_ >= std::chrono::seconds(sh.settings->stats_interval_s)) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/internal_error.h"
+#include "core/address_limits.h"
 #include "core/ban_list.h"
 #include "core/registry.h"
 #include "core/settings.h"
@@ -53,8 +54,12 @@ class Server {
   // With a transport (TLS, WebSocket) the session speaks through it.
   void accept(net::Worker& w, boost::asio::ip::tcp::socket socket,
               const boost::asio::ip::tcp::endpoint& peer, const net::TransportMaker& transport = {});
-  // A session's connection ended (any worker thread).
-  void release_ip(const std::string& ip);
+  // A session completed registration / its connection ended (any worker
+  // thread): the per-address counts (core/address_limits.h).
+  void address_registered(const std::string& key) { address_limits_.registered(key); }
+  void release_ip(const std::string& key, bool was_registered);
+  const AddressLimits& address_limits() const noexcept { return address_limits_; }
+  std::uint64_t address_refusals() const noexcept { return address_refusals_.load(std::memory_order_relaxed); }
 
   // Creates the configured lobbies (start-up).
   void load_lobbies(const std::vector<LobbyConfig>& lobbies);
@@ -138,8 +143,8 @@ class Server {
   std::int64_t started_at_;
 
   std::atomic<std::uint32_t> clients_{0};
-  std::mutex ip_mu_;
-  std::unordered_map<std::string, std::uint32_t> per_ip_;
+  AddressLimits address_limits_;
+  std::atomic<std::uint64_t> address_refusals_{0};
 
   BanListPtr bans_ = std::make_shared<const BanList>();
   boost::asio::thread_pool blocking_{2};

@@ -19,10 +19,19 @@ namespace {
 std::atomic<std::uint64_t> next_session_id{1};
 }  // namespace
 
+namespace {
+std::string address_key_of(const std::string& ip) {
+  boost::system::error_code ec;
+  auto a = boost::asio::ip::make_address(ip, ec);
+  return ec ? ip : AddressLimits::key(a);
+}
+}  // namespace
+
 Session::Session(net::Worker& w, boost::asio::ip::tcp::socket socket, std::string remote_ip,
                  Server& server)
     : net::Connection(w, std::move(socket), std::move(remote_ip)),
       id_(next_session_id.fetch_add(1, std::memory_order_relaxed)),
+      address_key_(address_key_of(this->remote_ip())),
       server_(server),
       shard_(server.shard(w)),
       framer_(proto::kMaxTagBytes + proto::kMaxLineBytes),
@@ -131,6 +140,7 @@ void Session::try_complete_registration() {
     signon_ = unix_now();
     idle_since_.store(signon_, std::memory_order_relaxed);
   }
+  server_.address_registered(address_key_);
   cmd::welcome(*this);
   if (!account_.empty()) resume_tables(server_, self());  // seats held for this account
 }
@@ -274,7 +284,7 @@ void Session::on_recvq_exceeded() {
 
 void Session::on_closed(std::string_view reason) {
   LOBBYD_ASSERT_IN_LOOP(worker());
-  server_.release_ip(remote_ip());
+  server_.release_ip(address_key_, registered_);
   std::vector<SessionPtr> targets;
   if (registered_ && !server_.shutting_down()) {
     targets = peers();

@@ -135,6 +135,7 @@ class Session final : public net::Connection {
   void update_lobby_names();
 
   const std::uint64_t id_;
+  const std::string address_key_;  // the per-address limits' key (core/address_limits.h)
   Server& server_;
   Shard& shard_;
   std::uint64_t settings_version_ = 0;

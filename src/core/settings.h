@@ -27,7 +27,12 @@ struct Settings {
   std::uint32_t client_timeout_s = 180;     // drop a client silent this long
   std::uint32_t registration_timeout_s = 30;
   std::uint32_t max_clients = 19000;
-  std::uint32_t max_clients_per_ip = 0;     // 0: unlimited
+  // Per client address (an IPv4 address, or an IPv6 /64); see docs/operations.md.
+  std::uint32_t max_clients_per_ip = 50;    // all connections (0: unlimited)
+  std::uint32_t max_unregistered_per_ip = 5;  // connections that have not registered yet (0: unlimited)
+  double connect_rate_per_ip = 2.0;         // new connections per second, sustained (0: unlimited)
+  std::uint32_t connect_burst_per_ip = 20;  // new connections at once
+  std::string connection_limit_exempt = "127.0.0.0/8 ::1";  // addresses/CIDRs without these limits
   std::uint32_t max_line_bytes = 512;       // without tags, CRLF included
   double flood_rate = 10.0;                 // lines per second, sustained
   std::uint32_t flood_burst = 20;           // lines accepted at once

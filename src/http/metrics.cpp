@@ -218,6 +218,11 @@ std::string HttpServer::metrics_text() {
         open.load());
   e.one("lobbyd_http_requests_total", "counter", "HTTP requests answered.",
         static_cast<double>(requests.load()));
+  e.one("lobbyd_address_refusals_total", "counter",
+        "Connections refused by the per-address limits (count, unregistered, rate).",
+        static_cast<double>(server_.address_refusals()));
+  e.one("lobbyd_addresses_tracked", "gauge", "Client addresses the per-address limits remember now.",
+        static_cast<double>(server_.address_limits().tracked()));
   e.family("lobbyd_internal_errors_total", "counter",
            "Exceptions caught by a last line of defence, by boundary (should stay 0).");
   for (unsigned i = 0; i < static_cast<unsigned>(base::Where::kCount); ++i) {

@@ -322,7 +322,7 @@ def test_quit_gives_error_and_close(server, clients):
 
 
 def test_max_clients_per_ip(start_server, clients):
-    srv = start_server(max_clients_per_ip=2)
+    srv = start_server(max_clients_per_ip=2, connection_limit_exempt="")  # loopback is exempt by default
     a = clients(srv)
     a.register("one")
     b = clients(srv)
