@@ -129,7 +129,9 @@ void dispatch(Session& s, const proto::MessageView& m) {
   // way through a state change, so it is closed rather than trusted further.
   try {
     base::fault_point(base::Where::kCommand);
+    std::uint64_t before = s.bytes_appended();
     it->handler(s, m);
+    s.charge_reply(s.bytes_appended() - before);
   } catch (...) {
     base::internal_error(base::Where::kCommand, std::current_exception());
     s.disconnect("Internal error");

@@ -207,6 +207,16 @@ std::size_t Session::on_input(std::string_view data) {
   return used;
 }
 
+void Session::charge_reply(std::uint64_t bytes) {
+  const Settings& s = settings();
+  if (s.reply_bytes_per_token == 0 || bytes <= s.reply_bytes_per_token) return;
+  // The line itself paid one token, which covers its first reply_bytes_per_token
+  // bytes; the rest is owed. The debt is capped at 10 s of the line rate, so
+  // one huge reply (a JOIN of a full lobby) delays the next lines, no more.
+  double owed = static_cast<double>(bytes - s.reply_bytes_per_token) / s.reply_bytes_per_token;
+  tokens_ = std::max(tokens_ - owed, -10.0 * s.flood_rate);
+}
+
 bool Session::take_token(net::Clock::time_point now) {
   const Settings& s = settings();
   double elapsed = std::chrono::duration<double>(now - tokens_at_).count();

@@ -130,6 +130,14 @@ class Session final : public net::Connection {
 
  private:
   bool take_token(net::Clock::time_point now);
+
+ public:
+  // A command's replies cost flood tokens by size (reply_bytes_per_token):
+  // NAMES/WHO/LIST on a big lobby are throttled by what they pull, not by
+  // their line count (InspIRCd's fakelag, ngIRCd's penalties). Loop thread.
+  void charge_reply(std::uint64_t bytes);
+
+ private:
   void handle_line(std::string_view line);
   void refresh_settings();
   void update_lobby_names();

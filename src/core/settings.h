@@ -36,6 +36,7 @@ struct Settings {
   std::uint32_t max_line_bytes = 512;       // without tags, CRLF included
   double flood_rate = 10.0;                 // lines per second, sustained
   std::uint32_t flood_burst = 20;           // lines accepted at once
+  std::uint32_t reply_bytes_per_token = 1024;  // a command's replies cost one more line per this many bytes (0: off)
   std::uint32_t recvq_bytes = 16384;        // unprocessed input before "Excess Flood"
   std::uint32_t sendq_bytes = 1 << 20;      // queued output before "SendQ exceeded"
   bool allow_create_lobbies = false;

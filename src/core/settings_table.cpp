@@ -50,6 +50,7 @@ const Entry kEntries[] = {
     {"max_line_bytes", UintField{&Settings::max_line_bytes, 64, 8192}},
     {"flood_rate", DoubleField{&Settings::flood_rate, 0.01, 1e9}},
     {"flood_burst", UintField{&Settings::flood_burst, 1, kMax32}},
+    {"reply_bytes_per_token", UintField{&Settings::reply_bytes_per_token, 0, kMax32}},
     {"recvq_bytes", UintField{&Settings::recvq_bytes, 512, 1u << 30}},
     {"sendq_bytes", UintField{&Settings::sendq_bytes, 512, 1u << 30}},
     {"allow_create_lobbies", BoolField{&Settings::allow_create_lobbies}},

@@ -135,6 +135,7 @@ void Connection::send(const SharedBuf& buf) {
     tail_.clear();
   }
   out_bytes_ += buf->size();
+  appended_ += buf->size();
   outq_.push_back(buf);
   worker_.counters().msgs_out.add();
   after_append();
@@ -144,6 +145,7 @@ void Connection::send_copy(std::string_view bytes) {
   LOBBYD_ASSERT_IN_LOOP(worker_);
   if (state_ == State::kClosed) return;
   tail_.append(bytes);
+  appended_ += bytes.size();
   worker_.counters().msgs_out.add();
   after_append();
 }

@@ -68,6 +68,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void send_any(const SharedBuf& buf);
 
   std::size_t queued_bytes() const noexcept { return out_bytes_ + tail_.size(); }
+  // Every byte ever queued to this connection (reply cost: core/commands.cpp).
+  std::uint64_t bytes_appended() const noexcept { return appended_; }
   void set_limits(std::size_t sendq_bytes, std::size_t recvq_bytes) noexcept {
     LOBBYD_ASSERT_IN_LOOP(worker_);
     sendq_limit_ = sendq_bytes;
@@ -141,6 +143,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::deque<SharedBuf> outq_;
   std::string tail_;
   std::size_t out_bytes_ = 0;   // bytes in outq_ not yet written
+  std::uint64_t appended_ = 0;  // bytes queued since the start
   std::size_t front_off_ = 0;   // bytes of outq_.front() already written
   std::size_t sendq_limit_ = 1 << 20;
   std::size_t recvq_limit_ = 16 << 10;
