@@ -3,11 +3,10 @@
 #include <algorithm>
 #include <charconv>
 #include <nlohmann/json.hpp>
-
-#include "base/json_text.h"
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
+#include "base/json_text.h"
 #include "core/server.h"
 #include "core/session.h"
 #include "core/commands.h"
