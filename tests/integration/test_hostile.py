@@ -15,6 +15,7 @@ import threading
 import time
 
 from conftest import T, registered
+from test_tls import cert  # noqa: F401 (fixture)
 
 ATTACKER = "127.0.0.2"
 P99_BOUND_S = 0.050
@@ -274,3 +275,60 @@ def test_ws_handshake_never_completed_and_invalid_http(start_server, clients):
         return {"invalid_http": data[:40], "half_handshakes_closed_after_s": round(time.monotonic() - t0, 2)}
 
     run_attack(start_server, clients, attack, http_header_timeout_s=2)
+
+
+def test_tls_stalled_and_many_handshakes(start_server, clients, cert):
+    import ssl
+
+    def attack(srv):
+        tls = srv.endpoints["tls"]
+        # Half a ClientHello: the record header promises 512 bytes, 5 arrive.
+        stalled = []
+        for _ in range(5):
+            s = socket.create_connection(tls, timeout=T(5))
+            s.sendall(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03")
+            stalled.append(s)
+        ctx = ssl.create_default_context(cafile=str(cert[0]))
+        done = 0
+        for _ in range(100):  # 100 full handshakes, back to back
+            with socket.create_connection(tls, timeout=T(5)) as raw_s:
+                with ctx.wrap_socket(raw_s, server_hostname="127.0.0.1"):
+                    done += 1
+        # (d) a stalled handshake is closed by registration_timeout_s (2 here).
+        t0 = time.monotonic()
+        for s in stalled:
+            _, closed = read_all(s, max(0.1, T(4) - (time.monotonic() - t0)))
+            assert closed, "a stalled TLS handshake kept open past registration_timeout_s"
+            s.close()
+        return {"handshakes": done, "stalled_closed_after_s": round(time.monotonic() - t0, 2)}
+
+    crt, key = cert
+    run_attack(start_server, clients, attack, tls_cert=str(crt), tls_key=str(key),
+               registration_timeout_s=2, extra_args=["--listen-tls", "127.0.0.1:0"])
+
+
+def test_reader_that_never_reads(start_server, clients):
+    def attack(srv):
+        r = clients(srv, "deaf", rcvbuf=4096)
+        r.register("deaf")
+        r.send("JOIN #lobby")
+        # WHO/NAMES on #lobby, 100 of them, never reading the answers: the
+        # chatters are not slowed, and the asker is held to its line rate and
+        # reply weight (cut with SendQ exceeded only if the kernel buffers
+        # fill first, which loopback's autotuned buffers do not in 5 s).
+        for _ in range(10):
+            try:
+                r.send_raw(b"".join(b"WHO #lobby\r\nNAMES #lobby\r\n" for _ in range(5)), timeout=2)
+            except OSError:
+                break
+            time.sleep(0.2)
+        # It has not read a byte so far; now the last words are in its buffer.
+        lines = r.read_for(T(3))
+        errors = [m.raw for m in lines if m.command == "ERROR"]
+        answered = sum(1 for m in lines if m.command in ("315", "366"))
+        # (d) flood_rate 10/s (burst 20) plus reply weighing: well under 100.
+        assert answered < 90, answered
+        assert not errors or "SendQ exceeded" in errors[-1], errors
+        return {"answered": answered, "of": 100, "errors": errors[-1:], "closed": r.closed}
+
+    run_attack(start_server, clients, attack, sendq_bytes=16384)
