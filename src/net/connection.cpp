@@ -277,7 +277,10 @@ void Connection::close(std::string_view reason, bool flush_output,
   state_ = State::kClosing;
   input_paused_ = true;
   on_closed(reason);
-  if (flush_output && (!outq_.empty() || !tail_.empty())) {
+  // Mid-handshake nothing queued can reach the peer, and a peer that stalls
+  // the handshake (a TLS ClientHello cut short) would hold the slot for the
+  // whole linger: close at once.
+  if (flush_output && !handshaking_ && (!outq_.empty() || !tail_.empty())) {
     close_deadline_ = Clock::now() + linger;
     flush();
   } else {
