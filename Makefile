@@ -59,12 +59,20 @@ $(FUZZ_BUILD)/build.ninja:
 	CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DLOBBYD_FUZZ=ON -DLOBBYD_TESTS=OFF -DLOBBYD_BENCH=OFF
 
+# Each target runs for its share of FUZZ_SECONDS (the parser half, the games
+# half), with its own seeds in fuzz/corpus/<target> and a scratch corpus in
+# the build dir (new inputs found in CI are not committed).
+FUZZ_TARGETS := parser games
 fuzz: $(FUZZ_BUILD)/build.ninja
 	@bash tools/install-deps.sh --ci
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_parser
-	mkdir -p $(FUZZ_BUILD)/corpus
-	$(FUZZ_BUILD)/bin/fuzz_parser -max_total_time=$(FUZZ_SECONDS) -max_len=9000 -artifact_prefix=$(FUZZ_BUILD)/ \
-	  $(FUZZ_BUILD)/corpus fuzz/corpus
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+	@set -e; share=$$(( $(FUZZ_SECONDS) / $(words $(FUZZ_TARGETS)) )); [ $$share -ge 1 ] || share=1; \
+	for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
+	  echo "== fuzz_$$t for $$share s"; \
+	  $(FUZZ_BUILD)/bin/fuzz_$$t -max_total_time=$$share -max_len=9000 -artifact_prefix=$(FUZZ_BUILD)/$$t- \
+	    $(FUZZ_BUILD)/corpus/$$t fuzz/corpus/$$t; \
+	done
 
 bench: build
 	$(BUILD)/bin/bench_proto

@@ -47,11 +47,18 @@ inline std::vector<std::string_view> split_words(std::string_view s) {
 }
 
 // For error reasons: the text as the player sent it, cut to a sane length.
+// Reasons are one line (they end up after ':' in a FAIL line), so control
+// bytes (CR, LF, NUL, ...) become '?'; the cut never splits a UTF-8 sequence.
 inline std::string quoted(std::string_view s) {
   constexpr std::size_t kMax = 32;
+  std::size_t cut = s.size() > kMax ? kMax : s.size();
+  while (cut > 0 && cut < s.size() && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
   std::string out = "'";
-  out += s.substr(0, kMax);
-  if (s.size() > kMax) out += "...";
+  for (char c : s.substr(0, cut)) {
+    const auto u = static_cast<unsigned char>(c);
+    out += u < 0x20 || u == 0x7f ? '?' : c;
+  }
+  if (cut < s.size()) out += "...";
   out += "'";
   return out;
 }

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/utf8.h"
 #include "games/registry.h"
 #include "helpers.h"
 
@@ -100,6 +101,25 @@ TEST_P(EveryGame, RefusedMovesChangeNothing) {
     EXPECT_EQ(dump(*s), before);
     EXPECT_EQ(s->ply(), ply);
     ASSERT_TRUE(s->play(mover, moves[bot.below(moves.size())]).ok());
+  }
+}
+
+// Found by fuzz/fuzz_games: a reason quoted the player's text as sent, so a
+// move with CR/LF in it (e.g. "\r\r\r\rdra1") gave a reason of two lines, and a
+// long UTF-8 move was cut inside a character.
+TEST_P(EveryGame, RefusedReasonsAreOnePrintableUtf8Line) {
+  std::unique_ptr<State> s = start(game(), 3, {}, seats());
+  std::string long_utf8 = "x";
+  for (int i = 0; i < 20; ++i) long_utf8 += "\xc3\xa9";  // é, so byte 32 is inside one
+  for (std::string_view junk : {std::string_view("\r\r\r\rdra1"), std::string_view("a\nb"),
+                                std::string_view("play \r8H"), std::string_view("\x00x", 2),
+                                std::string_view("\x7f"), std::string_view(long_utf8)}) {
+    Expected<std::string> r = s->play(s->to_move(), junk);
+    ASSERT_FALSE(r.ok());
+    for (char c : r.error().reason) {
+      EXPECT_TRUE(static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) << r.error().reason;
+    }
+    EXPECT_TRUE(base::valid_utf8(r.error().reason)) << r.error().reason;
   }
 }
 
