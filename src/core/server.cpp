@@ -154,9 +154,12 @@ void Server::maybe_drained(net::Clock::time_point now) {
 }
 
 void Server::shutdown(std::chrono::milliseconds grace, std::function<void()> on_drained) {
-  if (shutting_down_.exchange(true)) return;
+  if (shutdown_called_.exchange(true)) return;
+  // Set before shutting_down_ is published: a worker's tick that sees it
+  // reads both (TSan: the tick read on_drained_ while it was being moved in).
   on_drained_ = std::move(on_drained);
   shutdown_deadline_ = net::Clock::now() + grace;
+  shutting_down_.store(true, std::memory_order_release);
   for (net::Worker* w : workers_) {
     w->post([self = this, w, grace] {
       net::Worker::BusyScope busy(*w);

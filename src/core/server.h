@@ -91,7 +91,8 @@ class Server {
   // its queued output is flushed. on_drained runs (on some worker) once every
   // worker has no connection left, or after `grace`.
   void shutdown(std::chrono::milliseconds grace, std::function<void()> on_drained);
-  bool shutting_down() const noexcept { return shutting_down_.load(std::memory_order_relaxed); }
+  // Acquire: a tick that sees it also sees on_drained_ and the deadline.
+  bool shutting_down() const noexcept { return shutting_down_.load(std::memory_order_acquire); }
 
   // Lines for STATS and the periodic log line, one per worker plus a total.
   std::vector<std::string> stats_lines() const;
@@ -148,7 +149,8 @@ class Server {
 
   BanListPtr bans_ = std::make_shared<const BanList>();
   boost::asio::thread_pool blocking_{2};
-  std::atomic<bool> shutting_down_{false};
+  std::atomic<bool> shutdown_called_{false};  // shutdown() runs once
+  std::atomic<bool> shutting_down_{false};    // published after on_drained_ and the deadline
   std::chrono::steady_clock::time_point shutdown_deadline_{};
   std::function<void()> on_drained_;
   std::atomic<bool> drained_called_{false};
