@@ -1,4 +1,5 @@
 #include "net/ws_transport.h"
+#include "net/ws_lines.h"
 
 #include "base/utf8.h"
 
@@ -53,16 +54,9 @@ class WsTransport final : public StreamTransport {
       if (ec) return done(ec, {});
       auto d = rbuf_.cdata();
       std::string_view msg(static_cast<const char*>(d.data()), d.size());
-      // Tolerate a trailing line ending; one inside would smuggle a second
-      // line into the message, which the binding forbids.
-      while (!msg.empty() && (msg.back() == '\n' || msg.back() == '\r')) msg.remove_suffix(1);
-      if (msg.find_first_of("\r\n", 0) != std::string_view::npos) {
-        rbuf_.consume(rbuf_.size());
-        return done(make_error_code(boost::system::errc::bad_message), {});
-      }
-      line_.assign(msg);
-      line_ += "\r\n";
+      const bool ok = ws_message_to_line(msg, line_);
       rbuf_.consume(rbuf_.size());
+      if (!ok) return done(make_error_code(boost::system::errc::bad_message), {});
       done({}, line_);
     });
   }
@@ -83,14 +77,7 @@ class WsTransport final : public StreamTransport {
   // One message per line, in order; `done` travels with the operation so
   // that nothing is left holding the connection if the loop is destroyed.
   void write_next(WriteDone done) {
-    if (pos_ >= out_.size()) return done({}, out_.size());
-    std::size_t eol = out_.find('\n', pos_);
-    std::size_t end = eol == std::string::npos ? out_.size() : eol + 1;
-    std::string_view line(out_.data() + pos_, end - pos_);
-    pos_ = end;
-    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-    frame_.clear();
-    base::append_utf8(frame_, line);  // text frames must be UTF-8; IRC lines are bytes
+    if (!ws_next_frame(out_, pos_, frame_)) return done({}, out_.size());
     ws_.async_write(asio::buffer(frame_), [this, done = std::move(done)](const error_code& ec,
                                                                         std::size_t) mutable {
       if (ec) return done(ec, 0);
