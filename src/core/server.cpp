@@ -65,9 +65,10 @@ void Server::accept(net::Worker& w, asio::ip::tcp::socket socket, const asio::ip
   std::string refusal_text;
   const char* refusal = nullptr;
   auto now_unix = unix_now();
+  BanListPtr bans_now = bans();  // held: the store thread may publish a new list meanwhile
   if (shutting_down()) {
     refusal = "Server shutting down";
-  } else if (const Ban* b = bans()->match_ip(ip, now_unix)) {
+  } else if (const Ban* b = bans_now->match_ip(ip, now_unix)) {
     refusal_text = "Banned: " + b->reason;
     refusal = refusal_text.c_str();
   } else if (clients_.fetch_add(1, std::memory_order_relaxed) >= s.max_clients) {

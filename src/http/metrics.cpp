@@ -62,8 +62,8 @@ HttpServer::HttpServer(core::Server& server, std::filesystem::path default_root,
     : server_(server), default_root_(std::move(default_root)), db_status_(std::move(db_status)) {}
 
 std::filesystem::path HttpServer::root() const {
-  const auto& r = server_.settings_holder().get()->http_root;
-  return r.empty() ? default_root_ : std::filesystem::path(r);
+  auto s = server_.settings_holder().get();  // held: a new snapshot may replace it meanwhile
+  return s->http_root.empty() ? default_root_ : std::filesystem::path(s->http_root);
 }
 
 std::vector<double> HttpServer::busy_ratios() {
