@@ -102,11 +102,13 @@ void Store::enqueue(WriteOp op) {
       ++stats_.writes_dropped;
       spdlog::error("database write queue full ({} writes): dropping the oldest ({}); {} dropped so far",
                     writes_.size(), writes_.front().what, stats_.writes_dropped);
-      if (writes_.front().on_done) base::guarded(base::Where::kStore, [&] { writes_.front().on_done(false); });
+      if (writes_.front().on_done) {
+        base::guarded(base::Where::kStore, [&] { writes_.front().on_done(false); });
+        --waited_queued_;
+      }
       writes_.pop_front();
     }
-    wake = op.on_done != nullptr && !writes_waited_;
-    if (op.on_done) writes_waited_ = true;
+    if (op.on_done) wake = waited_queued_++ == 0;  // the first one since the queue was drained
     writes_.push_back(std::move(op));
     stats_.writes_queued = writes_.size();
   }
@@ -168,7 +170,7 @@ StoreStats Store::stats() const {
 
 void Store::wait(std::chrono::milliseconds d, bool writes) {
   std::unique_lock lock(mu_);
-  cv_.wait_for(lock, d, [&] { return stop_ || !queries_.empty() || (writes && writes_waited_); });
+  cv_.wait_for(lock, d, [&] { return stop_ || !queries_.empty() || (writes && waited_queued_ > 0); });
 }
 
 void Store::run() {
@@ -226,7 +228,7 @@ void Store::run() {
         bool waited;
         {
           std::lock_guard lock(mu_);
-          waited = writes_waited_;
+          waited = waited_queued_ > 0;
         }
         if (waited) flush_writes();  // group commit for the writes someone waits for
       } catch (const std::exception& e) {
@@ -255,7 +257,7 @@ void Store::run() {
   {
     std::lock_guard lock(mu_);
     left.swap(writes_);
-    writes_waited_ = false;
+    waited_queued_ = 0;
   }
   for (const WriteOp& op : left) notify_done(op, false);
 }
@@ -305,6 +307,17 @@ bool alive(soci::session& sql) {
 
 }  // namespace
 
+void Store::retire(std::size_t done, std::size_t failed) {
+  std::lock_guard lock(mu_);
+  for (std::size_t i = 0; i < done + failed; ++i) {
+    if (writes_.front().on_done) --waited_queued_;
+    writes_.pop_front();
+  }
+  stats_.writes_done += done;
+  stats_.writes_failed += failed;
+  stats_.writes_queued = writes_.size();
+}
+
 void Store::flush_writes() {
   LOBBYD_ZONE("store.write");
   const std::size_t batch_max = std::max<std::size_t>(opts_.write_batch, 1);
@@ -315,9 +328,6 @@ void Store::flush_writes() {
       std::lock_guard lock(mu_);
       // Copied: they stay queued until the database has them.
       for (std::size_t i = 0; i < writes_.size() && i < batch_max; ++i) batch.push_back(writes_[i]);
-      // Whatever someone waits for past this batch wakes the thread again.
-      writes_waited_ = std::any_of(writes_.begin() + static_cast<std::ptrdiff_t>(batch.size()),
-                                   writes_.end(), [](const WriteOp& w) { return w.on_done != nullptr; });
     }
     if (batch.empty()) return;
     std::size_t done = 0, failed = 0;
@@ -343,16 +353,7 @@ void Store::flush_writes() {
           execute(*sql_, op);
         } catch (const soci::soci_error& e1) {
           if (!refused_row(e1) || !alive(*sql_)) {
-            {
-              std::lock_guard lock(mu_);
-              for (std::size_t i = 0; i < done + failed; ++i) writes_.pop_front();
-              stats_.writes_done += done;
-              stats_.writes_failed += failed;
-              stats_.writes_queued = writes_.size();
-              // The rest stays queued for the reconnect; its waiters wait on.
-              writes_waited_ = std::any_of(writes_.begin(), writes_.end(),
-                                           [](const WriteOp& w) { return w.on_done != nullptr; });
-            }
+            retire(done, failed);  // the rest stays queued for the reconnect; its waiters wait on
             throw;
           }
           spdlog::error("database write {} failed and is dropped: {}", op.what, e1.what());
@@ -365,13 +366,7 @@ void Store::flush_writes() {
       }
       done_notified = true;
     }
-    {
-      std::lock_guard lock(mu_);
-      for (std::size_t i = 0; i < done + failed; ++i) writes_.pop_front();
-      stats_.writes_done += done;
-      stats_.writes_failed += failed;
-      stats_.writes_queued = writes_.size();
-    }
+    retire(done, failed);
     if (!done_notified)
       for (const WriteOp& op : batch) notify_done(op, true);  // committed together
   }

@@ -89,6 +89,7 @@ class Store {
   template <class F>
   void deliver(F&& f);  // calls the listener under the last line of defence
   void flush_writes();
+  void retire(std::size_t done, std::size_t failed);  // pops the written head of the queue
   void run_commands();
   void run_queries();
   // Sleeps up to d; wakes for queries, stop, and (with `writes`) for a
@@ -106,7 +107,7 @@ class Store {
   std::deque<Query> queries_;   // guarded by mu_
   bool connected_once_ = false; // connect_now() ran
   bool stop_ = false;           // guarded by mu_
-  bool writes_waited_ = false;  // guarded by mu_: a queued write has on_done
+  std::size_t waited_queued_ = 0;  // guarded by mu_: queued writes with on_done
   StoreStats stats_;            // guarded by mu_
   std::atomic<std::int64_t> poll_ms_;
   std::thread thread_;
