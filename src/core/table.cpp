@@ -12,6 +12,7 @@
 #include "core/commands.h"
 #include "core/ratings.h"
 #include "net/loop_thread.h"
+#include "proto/format.h"
 
 namespace lobbyd::core {
 
@@ -82,6 +83,18 @@ int Table::seated_locked() const {
 
 bool Table::any_held_locked() const {
   return std::any_of(seats_.begin(), seats_.end(), [](const Seat& x) { return x.held; });
+}
+
+std::string Table::game_json_line(std::string_view verb, const std::string& json) const {
+  // Views grow with the game (a crazy-eights hand, legal moves, later a Lua
+  // module's state): one over the line limit goes out in MORE parts instead
+  // of being cut. The limit is the one clients are held to (max_line_bytes).
+  auto settings = server_.settings_holder().get();
+  std::string head = ":" + settings->server_name + " GAME " + name_ + " ";
+  std::size_t verb_at = head.size();
+  head.append(verb);
+  std::string head_more = head.substr(0, verb_at) + "MORE";
+  return proto::split_trailing(head, head_more, json, settings->max_line_bytes);
 }
 
 std::string Table::server_line(std::string_view rest) const {
@@ -170,7 +183,7 @@ void Table::start_locked() {
                     {"players", players},
                     {"options", games::to_string(setup_.options)},
                     {"round", round_}};
-  to_channel(server_line("GAME " + name_ + " START :" + base::json_text(start)));
+  to_channel(game_json_line("START", base::json_text(start)));
   write_table_row_locked();
   send_states_locked();
   send_turn_locked();
@@ -202,7 +215,7 @@ void Table::send_states_locked() {
   if (!state_) return;
   for (std::size_t i = 0; i < seats_.size(); ++i) {
     if (!seats_[i].session) continue;
-    auto line = server_line("GAME " + name_ + " STATE :" + base::json_text(state_->view(static_cast<int>(i))));
+    auto line = game_json_line("STATE", base::json_text(state_->view(static_cast<int>(i))));
     seats_[i].session->send_any(net::make_shared_buf(std::move(line)));
   }
   std::vector<SessionPtr> spectators;
@@ -210,7 +223,7 @@ void Table::send_states_locked() {
     if (seat_of_locked(m.session.get()) < 0) spectators.push_back(m.session);
   if (!spectators.empty())
     deliver(net::make_shared_buf(
-                server_line("GAME " + name_ + " STATE :" + base::json_text(state_->view(games::kSpectator)))),
+                game_json_line("STATE", base::json_text(state_->view(games::kSpectator)))),
             spectators);
 }
 
@@ -298,7 +311,7 @@ void Table::finish_locked() {
   out["rated"] = rated;
   out["rating_change"] = rating_change;
   out["rating"] = rating;
-  to_channel(server_line("GAME " + name_ + " OVER :" + base::json_text(out)));
+  to_channel(game_json_line("OVER", base::json_text(out)));
   if (server_.db_write) {
     for (auto& w : rating_writes) server_.db_write(std::move(w));
     server_.db_write(store::WriteOp{"game_tables " + name_,
@@ -590,8 +603,8 @@ bool Table::resume(const SessionPtr& s) {
   for (const Seat& x : seats_) players.push_back(x.nick);
   games::Json start{{"game", game_.name()}, {"seats", seats_.size()}, {"players", players},
                     {"options", games::to_string(setup_.options)}, {"round", round_}, {"resumed", true}};
-  s->send_any(net::make_shared_buf(server_line("GAME " + name_ + " START :" + base::json_text(start))));
-  s->send_any(net::make_shared_buf(server_line("GAME " + name_ + " STATE :" + base::json_text(state_->view(seat)))));
+  s->send_any(net::make_shared_buf(game_json_line("START", base::json_text(start))));
+  s->send_any(net::make_shared_buf(game_json_line("STATE", base::json_text(state_->view(seat)))));
   if (state_->to_move() >= 0)
     s->send_any(net::make_shared_buf(server_line("GAME " + name_ + " TURN " + seats_[state_->to_move()].nick +
                                                  " " + std::to_string(deadline_ms_))));
@@ -650,7 +663,7 @@ void Table::catch_up(const SessionPtr& s) {
   std::lock_guard lock(mu_);
   if (!state_ || seat_of_locked(s.get()) >= 0) return;
   s->send_any(net::make_shared_buf(
-      server_line("GAME " + name_ + " STATE :" + base::json_text(state_->view(games::kSpectator)))));
+      game_json_line("STATE", base::json_text(state_->view(games::kSpectator)))));
   if (phase_ == Phase::kPlaying && state_->to_move() >= 0)
     s->send_any(net::make_shared_buf(server_line("GAME " + name_ + " TURN " +
                                                  seats_[state_->to_move()].nick + " " +

@@ -124,6 +124,8 @@ class Table : public std::enable_shared_from_this<Table> {
   void on_timer(std::uint64_t gen);
   void to_channel(const std::string& line) const;
   std::string server_line(std::string_view rest) const;
+  // "GAME <table> <verb> :<json>", in MORE parts when it is too long for a line.
+  std::string game_json_line(std::string_view verb, const std::string& json) const;
   // Appends to the move log and queues its row. With `durable`, the row
   // carries a commit callback that calls move_committed() on timer_worker_.
   void write_move_locked(int seat, const std::string& text, bool durable = false);

@@ -6,6 +6,11 @@
 #include "proto/casemap.h"
 
 namespace lobbyd::load {
+namespace {
+// A bot gives up a table whose joined view would be larger than this: no
+// game of ours comes near it, so it means the parts are never completed.
+constexpr std::size_t kMaxJoinedJson = 1 << 20;
+}  // namespace
 
 GameGroup::GameGroup(Shard& shard, std::uint32_t index, std::vector<Client*> members)
     : shard_(shard), ctx_(shard.ctx()), index_(index), rng_(ctx_.seed ^ (0x9E3779B97F4A7C15ull * (index + 1))) {
@@ -107,6 +112,21 @@ void GameGroup::on_line(std::uint32_t member, const proto::MessageView& m, std::
 
 void GameGroup::on_game(Member& mb, std::uint32_t member, std::string_view verb,
                         const proto::MessageView& m, std::uint64_t now) {
+  // A long view comes in parts (docs/protocol.md, "Long lines"): MORE lines,
+  // then the line with the verb and the last part.
+  std::string_view json = m.param(2);
+  if (verb == "MORE") {
+    if (mb.more.size() + json.size() > kMaxJoinedJson)
+      return broken(fmt::format("{}: GAME {} MORE parts over {} bytes", mb.client->nick(), table_, kMaxJoinedJson));
+    mb.more.append(json);
+    return;
+  }
+  std::string joined;
+  if (!mb.more.empty()) {
+    joined = std::move(mb.more) + std::string(json);
+    mb.more.clear();
+    json = joined;
+  }
   if (verb == "START") {
     if (!started_) {
       started_ = true;
@@ -115,7 +135,7 @@ void GameGroup::on_game(Member& mb, std::uint32_t member, std::string_view verb,
     }
     return;
   }
-  if (verb == "STATE") return on_state(mb, m.param(2), now);
+  if (verb == "STATE") return on_state(mb, json, now);
   if (verb == "TIMEOUT") {
     // The table hears it once per member; count it once.
     if (member == creator_) ctx_.games.turn_timeouts.fetch_add(1, std::memory_order_relaxed);
@@ -125,7 +145,6 @@ void GameGroup::on_game(Member& mb, std::uint32_t member, std::string_view verb,
     if (!finished_) {
       finished_ = true;
       ctx_.games.by_game[game_].finished.fetch_add(1, std::memory_order_relaxed);
-      std::string_view json = m.param(2);
       if (json.find("\"draw\":true") != std::string_view::npos)
         ctx_.games.draws.fetch_add(1, std::memory_order_relaxed);
       if (json.find("\"reason\":\"resign\"") != std::string_view::npos ||

@@ -44,6 +44,7 @@ class GameGroup {
     std::uint64_t move_sent_ns = 0;  // 0: no move waiting for its STATE
     std::uint64_t turn = 0;          // bumps with each view: a stale think timer checks it
     bool over = false;
+    std::string more;  // GAME MORE parts of a long JSON line, joined with the next START/STATE/OVER
     std::unique_ptr<boost::asio::steady_timer> think;
   };
 

@@ -31,6 +31,25 @@ std::string_view utf8_prefix(std::string_view s, std::size_t n) noexcept {
   return s.substr(0, cut);
 }
 
+std::string split_trailing(std::string_view head, std::string_view head_more, std::string_view text,
+                           std::size_t max_line) {
+  constexpr std::size_t kFrame = 4;      // " :" and CRLF
+  constexpr std::size_t kMinPart = 16;   // progress even under an absurd max_line
+  auto room = [&](std::string_view h) {
+    return max_line > h.size() + kFrame + kMinPart ? max_line - h.size() - kFrame : kMinPart;
+  };
+  const std::size_t last_room = room(head), more_room = room(head_more);
+  std::string out;
+  out.reserve(text.size() + (text.size() / more_room + 1) * (head_more.size() + kFrame) + head.size());
+  while (text.size() > last_room) {
+    std::string_view part = utf8_prefix(text, more_room);
+    out.append(head_more).append(" :").append(part).append("\r\n");
+    text.remove_prefix(part.size());
+  }
+  out.append(head).append(" :").append(text).append("\r\n");
+  return out;
+}
+
 std::string& LineBuilder::finish() {
   std::size_t limit = tags_end_ + kMaxLineBytes - 2;
   if (out_.size() > limit) out_.resize(utf8_prefix(out_, limit).size());

@@ -48,4 +48,17 @@ class LineBuilder {
 // Cuts s to at most n bytes without splitting a UTF-8 sequence.
 std::string_view utf8_prefix(std::string_view s, std::size_t n) noexcept;
 
+// A line whose trailing parameter may not fit in one line (a game's JSON
+// view): when "<head> :<text>" with CRLF is longer than max_line, the text
+// goes out in parts, "<head_more> :<part>" lines and then "<head> :<rest>",
+// each at most max_line bytes with CRLF, cut on UTF-8 boundaries; the client
+// joins the parts in order (docs/protocol.md, "Long lines"). The lines come
+// back as one string so that they are queued together: nothing can come
+// between them on a connection. head and head_more carry the source, e.g.
+// ":srv GAME &3 STATE" and ":srv GAME &3 MORE". Should max_line leave no
+// room for text after a head, each part still carries 16 bytes (the line is
+// then longer than max_line) so that the text always goes out whole.
+std::string split_trailing(std::string_view head, std::string_view head_more, std::string_view text,
+                           std::size_t max_line);
+
 }  // namespace lobbyd::proto

@@ -27,6 +27,9 @@ export async function startLobbyd() {
   writeFileSync(conf, [
     `http_admin_token = "${ADMIN_TOKEN}"`,
     `http_root = "${path.join(ROOT, 'web/dist')}"`,
+    // Small, so that the game views come in GAME MORE parts (protocol.md,
+    // "Long lines") and every game below tests how the page joins them.
+    'max_line_bytes = 160',
     '[[lobby]]', 'name = "#games"', 'topic = "Play here"',
     '[[lobby]]', 'name = "#lobby"', 'topic = "Welcome to lobbyd"', '',
   ].join('\n'));

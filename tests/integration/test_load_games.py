@@ -130,6 +130,19 @@ def test_four_player_crazy_eights(games_server):
         assert len(mv) >= 4 and {seat for seat, _ in mv} == {0, 1, 2, 3}
 
 
+def test_bots_join_long_views(start_server, tmp_path):
+    """With max_line_bytes=128 every view comes in GAME MORE parts
+    (docs/protocol.md, "Long lines"): the bots join them and play to the end."""
+    db = SqliteDb(tmp_path / "parts.db")
+    srv = start_server(lobbies=LOBBIES, db=db.url, max_line_bytes=128, **LOAD_CONFIG)
+    report, _ = run_games(srv, "--game", "crazyeights", "--seats", "4", "--tables", "2",
+                          "--games", "4", "--nick-prefix", "parts", "--db", db.url)
+    assert_games_ok(report, 4, {"crazyeights": 4})
+    report, _ = run_games(srv, "--game", "reversi", "--tables", "1", "--games", "1",
+                          "--nick-prefix", "rparts", "--db", db.url)
+    assert_games_ok(report, 1, {"reversi": 1})
+
+
 def test_duration_bound_and_mix(games_server):
     srv, db = games_server
     report, _ = run_games(srv, "--game", "mix", "--tables", "4", "--duration", "2", "--think-ms", "2",

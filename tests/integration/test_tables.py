@@ -25,8 +25,21 @@ def expect_game(c, table, verb, timeout=5.0):
     return c.expect(is_game(table, verb), timeout)
 
 
+def expect_text(c, table, verb, timeout=5.0):
+    """The JSON text of the next GAME <table> <verb> line, joined with the
+    GAME MORE parts sent just before it when it was too long for one line
+    (docs/protocol.md, "Long lines")."""
+    got = c.collect_until(is_game(table, verb), timeout)
+    parts = [got[-1].params[2]]
+    for m in reversed(got[:-1]):
+        if not is_game(table, "MORE")(m):
+            break
+        parts.append(m.params[2])
+    return "".join(reversed(parts))
+
+
 def expect_json(c, table, verb, timeout=5.0):
-    return json.loads(expect_game(c, table, verb, timeout).params[2])
+    return json.loads(expect_text(c, table, verb, timeout))
 
 
 def eventually(fn, timeout=10.0):
@@ -198,9 +211,8 @@ def test_crazy_eights_hands_stay_hidden(start_server, clients):
         raw = {}
         views = {}
         for i, p in enumerate(players + [spec]):
-            m = expect_game(p, table, "STATE")
-            raw[i] = m.raw
-            views[i] = json.loads(m.params[2])
+            raw[i] = expect_text(p, table, "STATE")
+            views[i] = json.loads(raw[i])
             assert views[i]["ply"] == ply
         for i in range(3):
             assert views[i]["you"] == i and len(views[i]["hand"]) == views[i]["hand_counts"][i]
@@ -216,6 +228,43 @@ def test_crazy_eights_hands_stay_hidden(start_server, clients):
         mover = views[0]["to_move"]
         move = views[mover]["legal"][0]
         players[mover].send(f"MOVE {table} {move}")
+
+
+def test_long_views_come_in_parts(start_server, clients):
+    """A GAME line longer than max_line_bytes goes out as GAME MORE parts and
+    then the verb's line with the last part, none over the limit; joined, the
+    parts are the whole JSON (before, the line was cut and the JSON broken).
+    A limit of 128 bytes makes every crazy-eights view long."""
+    limit = 128
+    srv = start_server(max_line_bytes=limit)
+    a, b, table = start_two(clients, srv, "crazyeights")
+    parted = 0
+    for ply in range(12):
+        views = []
+        for c in (a, b):
+            got = c.collect_until(is_game(table, "STATE"))
+            game_lines = [m for m in got if m.command == "GAME"]
+            for m in game_lines:
+                assert len(m.raw.encode()) + 2 <= limit, m.raw
+            more = [m for m in game_lines if m.params[1] == "MORE"]
+            assert [m.params[0] for m in more] == [table] * len(more)
+            parted += len(more)
+            views.append(json.loads("".join(m.params[2] for m in more) + got[-1].params[2]))
+        for i, v in enumerate(views):
+            assert v["ply"] == ply and v["you"] == i and len(v["hand"]) == v["hand_counts"][i]
+        if views[0]["result"]["over"]:
+            break
+        mover = views[0]["to_move"]
+        (a, b)[mover].send(f"MOVE {table} {views[mover]['legal'][0]}")
+    assert parted >= 4, "the views should not have fitted in 128-byte lines"
+    # the ordinary limit: the same views fit in one line each
+    srv2 = start_server(max_line_bytes=512)
+    c, d = registered(clients, srv2, "carol", "dave", join=["#lobby"])
+    table2 = new_table(c, "#lobby", "crazyeights")
+    d.send(f"TABLE SIT {table2}")
+    got = c.collect_until(is_game(table2, "STATE"))
+    assert not [m for m in got if m.command == "GAME" and m.params[1] == "MORE"]
+    json.loads(got[-1].params[2])
 
 
 def test_table_list_and_errors(start_server, clients):

@@ -8,6 +8,7 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "proto/message.h"
 #include "proto/numerics.h"
@@ -226,6 +227,83 @@ TEST(Utf8Prefix, NeverSplitsASequence) {
 TEST(Utf8Prefix, StepsBackAtMostThreeBytesOnInvalidInput) {
   std::string out = privmsg(std::string(600, '\xB0'));  // Latin-1 degree signs
   EXPECT_GE(out.size(), 512u - 3u) << ::testing::PrintToString(out.substr(0, 20));
+}
+
+// split_trailing: the lines it makes, each parsed back; the parts joined
+// must give the text again, byte for byte.
+struct Split {
+  std::vector<std::string> lines;
+  std::string joined;
+};
+
+Split split_and_join(std::string_view text, std::size_t max_line) {
+  std::string out = split_trailing(":srv GAME &3 STATE", ":srv GAME &3 MORE", text, max_line);
+  Split r;
+  std::size_t pos = 0;
+  while (pos < out.size()) {
+    std::size_t eol = out.find("\r\n", pos);
+    EXPECT_NE(eol, std::string::npos);
+    if (eol == std::string::npos) break;
+    r.lines.push_back(out.substr(pos, eol + 2 - pos));
+    pos = eol + 2;
+  }
+  for (std::size_t i = 0; i < r.lines.size(); ++i) {
+    MessageView m;
+    std::string_view line = r.lines[i];
+    line.remove_suffix(2);
+    EXPECT_EQ(parse(line, m, 8192), ParseError::kOk) << r.lines[i];
+    EXPECT_EQ(m.param(0), "&3");
+    EXPECT_EQ(m.param(1), i + 1 == r.lines.size() ? "STATE" : "MORE");
+    EXPECT_EQ(m.param_count, 3u);
+    r.joined += m.param(2);
+  }
+  return r;
+}
+
+TEST(SplitTrailing, FitsInOneLine) {
+  Split s = split_and_join("{\"a\":1}", 512);
+  ASSERT_EQ(s.lines.size(), 1u);
+  EXPECT_EQ(s.lines[0], ":srv GAME &3 STATE :{\"a\":1}\r\n");
+  // exactly 512 bytes with CRLF: still one line
+  std::string text(512 - std::string_view(":srv GAME &3 STATE :\r\n").size(), 'x');
+  s = split_and_join(text, 512);
+  ASSERT_EQ(s.lines.size(), 1u);
+  EXPECT_EQ(s.lines[0].size(), 512u);
+  s = split_and_join(text + "y", 512);
+  EXPECT_EQ(s.lines.size(), 2u);
+  EXPECT_EQ(s.joined, text + "y");
+}
+
+TEST(SplitTrailing, LongTextInPartsUnderTheLimit) {
+  std::string text;
+  for (int i = 0; text.size() < 5000; ++i) text += "{\"card\":\"" + std::to_string(i) + "H\"} ";
+  for (std::size_t max : {64u, 100u, 512u, 1000u}) {
+    Split s = split_and_join(text, max);
+    EXPECT_EQ(s.joined, text) << max;
+    EXPECT_GE(s.lines.size(), text.size() / max) << max;
+    for (const auto& l : s.lines) EXPECT_LE(l.size(), max) << l;
+  }
+}
+
+TEST(SplitTrailing, NeverSplitsUtf8AndEmptyText) {
+  std::string text;
+  for (int i = 0; i < 300; ++i) text += "\xC3\xA9\xE2\x82\xAC\xF0\x9F\x8E\xB2";
+  Split s = split_and_join(text, 100);
+  EXPECT_EQ(s.joined, text);
+  for (const auto& l : s.lines) {
+    EXPECT_LE(l.size(), 100u);
+    EXPECT_TRUE(valid_utf8(l)) << l;
+  }
+  s = split_and_join("", 512);
+  ASSERT_EQ(s.lines.size(), 1u);
+  EXPECT_EQ(s.lines[0], ":srv GAME &3 STATE :\r\n");
+}
+
+TEST(SplitTrailing, AbsurdLimitStillSendsEverything) {
+  std::string text(200, 'z');
+  Split s = split_and_join(text, 10);  // no room even for the head
+  EXPECT_EQ(s.joined, text);
+  EXPECT_LE(s.lines.size(), 200u / 16 + 1);
 }
 
 }  // namespace

@@ -105,7 +105,7 @@ function ensureChannel(name) {
   let ch = channel(name);
   if (!ch) {
     ch = { name, members: new Map(), log: [], topic: '', unread: false, namesDone: true };
-    if (isTable(name)) ch.table = { players: [], state: null, turn: null, over: null, rematch: new Set() };
+    if (isTable(name)) ch.table = { players: [], state: null, turn: null, over: null, rematch: new Set(), more: '' };
     S.channels.set(fold(name), ch);
   }
   return ch;
@@ -476,6 +476,16 @@ function handleGame(msg) {
   const sub = (p[1] || '').toUpperCase();
   const ch = ensureChannel(id);
   const tbl = ch.table;
+  // A view too long for one IRC line comes in parts: GAME &id MORE :<part>
+  // lines, then the START/STATE/OVER line with the last part (protocol.md).
+  if (sub === 'MORE') {
+    tbl.more += p[2] || '';
+    return;
+  }
+  if (tbl.more && (sub === 'START' || sub === 'STATE' || sub === 'OVER')) {
+    msg = { ...msg, params: [...p.slice(0, -1), tbl.more + p[p.length - 1]] };
+    tbl.more = '';
+  }
   if (sub === 'START') {
     const info = jsonTail(msg) || {};
     tbl.players = info.players || tbl.players;
