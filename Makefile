@@ -59,10 +59,11 @@ $(FUZZ_BUILD)/build.ninja:
 	CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DLOBBYD_FUZZ=ON -DLOBBYD_TESTS=OFF -DLOBBYD_BENCH=OFF
 
-# Each target runs for an equal share of FUZZ_SECONDS (parser, games, ws),
+# Each target runs for an equal share of FUZZ_SECONDS (parser, games, ws,
+# session),
 # with its own seeds in fuzz/corpus/<target> and a scratch corpus in
 # the build dir (new inputs found in CI are not committed).
-FUZZ_TARGETS := parser games ws
+FUZZ_TARGETS := parser games ws session
 fuzz: $(FUZZ_BUILD)/build.ninja
 	@bash tools/install-deps.sh --ci
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))

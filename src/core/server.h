@@ -71,7 +71,8 @@ class Server {
   // treats as a failure: whoever waits is answered, never left hanging.
   template <class Work, class Done>
   void run_blocking(net::Worker& w, Work work, Done done) {
-    boost::asio::post(blocking_, [&w, work = std::move(work), done = std::move(done)]() mutable {
+    blocking_in_flight_.fetch_add(1, std::memory_order_relaxed);
+    boost::asio::post(blocking_, [this, &w, work = std::move(work), done = std::move(done)]() mutable {
       decltype(work()) result{};
       try {
         base::fault_point(base::Where::kBlocking);
@@ -84,8 +85,12 @@ class Server {
         done(std::move(result));
         w.flush_now();
       });
+      blocking_in_flight_.fetch_sub(1, std::memory_order_release);  // its answer is posted
     });
   }
+  // Side-thread tasks whose answer is not posted yet (in-process drivers
+  // wait for 0 before they call the server idle: fuzz/session_harness.h).
+  int blocking_in_flight() const noexcept { return blocking_in_flight_.load(std::memory_order_acquire); }
 
   // Graceful shutdown: every client gets "ERROR :Server shutting down" and
   // its queued output is flushed. on_drained runs (on some worker) once every
@@ -148,6 +153,7 @@ class Server {
   std::atomic<std::uint64_t> address_refusals_{0};
 
   BanListPtr bans_ = std::make_shared<const BanList>();
+  std::atomic<int> blocking_in_flight_{0};
   boost::asio::thread_pool blocking_{2};
   std::atomic<bool> shutdown_called_{false};  // shutdown() runs once
   std::atomic<bool> shutting_down_{false};    // published after on_drained_ and the deadline

@@ -46,6 +46,23 @@ void Worker::start() {
   });
 }
 
+std::size_t Worker::poll_here() {
+  Worker* outer = tl_current;
+  tl_current = this;
+  std::size_t n = 0;
+  for (;;) {  // as in start(): a handler that throws costs that handler only
+    try {
+      n += io_.poll();
+      break;
+    } catch (...) {
+      ++n;
+      base::internal_error(base::Where::kLoop, std::current_exception());
+    }
+  }
+  tl_current = outer;
+  return n;
+}
+
 void Worker::stop() {
   guard_.reset();
   io_.stop();

@@ -44,6 +44,12 @@ class Worker {
   bool is_current() const noexcept { return current() == this; }
 
   void start();  // runs the loop on a new thread
+  // Runs the handlers that are ready now on the calling thread, as this
+  // worker's loop thread (Worker::current() is this worker meanwhile), and
+  // returns how many ran. For in-process drivers that step several workers
+  // from one thread, deterministically (fuzz/fuzz_session.cpp, core tests);
+  // never together with start().
+  std::size_t poll_here();
   void stop();   // any thread: stops the loop; connections are left as they are
   void join();
 

@@ -161,6 +161,23 @@ void Store::run_queries() {
   }
 }
 
+std::size_t Store::step() {
+  std::size_t n = 0;
+  {
+    std::lock_guard lock(mu_);
+    n = queries_.size() + writes_.size();
+  }
+  if (n == 0 || !sql_) return n;
+  try {
+    run_queries();
+    flush_writes();
+  } catch (const std::exception& e) {
+    // The store thread would reconnect; a driver's database is in memory.
+    spdlog::error("database: {}", e.what());
+  }
+  return n;
+}
+
 void Store::set_poll_interval(std::chrono::milliseconds p) { poll_ms_.store(p.count()); }
 
 StoreStats Store::stats() const {

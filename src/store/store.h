@@ -81,6 +81,11 @@ class Store {
   bool read_at_start(const std::function<void(soci::session&)>& fn);
   void set_poll_interval(std::chrono::milliseconds p);
   StoreStats stats() const;
+  // For in-process drivers that run no store thread (fuzz/session_harness.h):
+  // after connect_now(), runs the queued queries and writes on the calling
+  // thread, as the store thread would; returns how many there were. Never
+  // together with start().
+  std::size_t step();
 
  private:
   void run();

@@ -422,9 +422,13 @@ class Client:
         s.settimeout(None)
         self.sock = s
         self._send_lock = threading.Lock()
+        self.traffic = None  # set by the clients fixture when recording seeds
+        self.slot = 0
 
     # -- sending ---------------------------------------------------------
     def send_raw(self, data: bytes, timeout: float = 10.0) -> None:
+        if self.traffic is not None:
+            self.traffic.append((self.slot, data))
         with self._send_lock:
             self.sock.settimeout(T(timeout))
             try:
@@ -569,6 +573,8 @@ class Client:
         return got
 
     def close(self) -> None:
+        if self.traffic is not None and not self.closed:
+            self.traffic.append((self.slot, None))  # a hang-up
         try:
             self.sock.close()
         except OSError:
@@ -592,21 +598,47 @@ def pump(clients_, timeout: float = 0.0) -> None:
             pass
 
 
+def _write_session_seed(directory: str, test_id: str, traffic: list) -> None:
+    """What the test's clients sent, in order, as an input of fuzz_session
+    (fuzz/fuzz_session.cpp): each line prefixed with its client's slot byte."""
+    out = bytearray()
+    for slot, data in traffic:
+        if data is None:
+            out += bytes([0xF0 | slot % 4]) + b"\n"
+            continue
+        for line in data.split(b"\n"):
+            if line:
+                out += bytes([slot % 4]) + line + b"\n"
+    if out:
+        name = "".join(ch if ch.isalnum() else "_" for ch in test_id)[-120:]
+        # fuzz runs take at most 9000 bytes (make fuzz): cut at a line end.
+        if len(out) > 8000:
+            out = out[:out.rfind(b"\n", 0, 8000) + 1]
+        Path(directory, name).write_bytes(bytes(out))
+
+
 @pytest.fixture
-def clients():
-    """Factory for Clients that are all closed at teardown."""
+def clients(request):
+    """Factory for Clients that are all closed at teardown. With
+    LOBBYD_SESSION_SEEDS=<dir> the lines they send are also written there as
+    a fuzz_session seed (tools/fuzz-session-seeds.sh)."""
     made: list[Client] = []
+    seeds = os.environ.get("LOBBYD_SESSION_SEEDS")
+    traffic = [] if seeds else None
 
     def _make(server_or_addr, nick: str = "", **kw) -> Client:
         addr = server_or_addr.address if isinstance(server_or_addr, LobbydServer) \
             else server_or_addr
         c = Client(addr, nick, **kw)
+        c.traffic, c.slot = traffic, len(made)
         made.append(c)
         return c
 
     yield _make
     for c in made:
         c.close()
+    if seeds:
+        _write_session_seed(seeds, request.node.nodeid, traffic)
 
 
 def registered(clients, server, *nicks, join: Iterable[str] = ()) -> list:
