@@ -46,10 +46,12 @@ class SessionHarness {
 
   ~SessionHarness() {
     hang_up_all();
-    // Timers still armed (turn timers, delayed answers) hold sessions and
-    // tables; they go with the workers' io_contexts, before the server.
-    for (auto& w : workers_) w->stop();
+    // As in lobbyd's main(): the server (its tables, whose timers belong to
+    // the workers' io_contexts) goes first, while the workers still exist;
+    // the cancelled timers' handlers run; then the store and the workers.
+    server_.reset();
     for (auto& w : workers_) w->poll_here();
+    store_.reset();
     workers_.clear();
   }
 

@@ -67,7 +67,8 @@ void Table::attach() {
 
 Table::Summary Table::summary() const {
   std::lock_guard lock(mu_);
-  return Summary{seated_locked(), static_cast<int>(seats_.size()), phase_};
+  int held = static_cast<int>(std::count_if(seats_.begin(), seats_.end(), [](const Seat& x) { return x.held; }));
+  return Summary{seated_locked(), static_cast<int>(seats_.size()), held, phase_};
 }
 
 int Table::seat_of_locked(const Session* s) const {

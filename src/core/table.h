@@ -50,6 +50,7 @@ class Table : public std::enable_shared_from_this<Table> {
   // "TABLE INFO &<id> <game> <seated>/<seats> <phase>" fields.
   struct Summary {
     int seated = 0, seats = 0;
+    int held = 0;  // of the seated: seats held for a player who is away (resume)
     Phase phase = Phase::kWaiting;
   };
   Summary summary() const;
