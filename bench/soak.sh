@@ -81,6 +81,7 @@ pids+=($!)
 
 end=$((SECONDS + duration))
 : > "$out/load-runs.txt"
+: > "$out/control-errors.txt"
 run_load() { # name args...: one bounded lobbyd-load run, exit status logged
   local name=$1; shift
   local rc=0
@@ -88,18 +89,22 @@ run_load() { # name args...: one bounded lobbyd-load run, exit status logged
   echo "$(date -u +%T) $name rc=$rc $(tail -c 300 "$work/$name.out" | tr '\n' ' ')" >> "$out/load-runs.txt"
 }
 
-# Control plane: one change every 5 s, cycling through the kinds.
+# Control plane: one change every 5 s, cycling through the kinds. An
+# operator's write waits for lobbyd's own (SQLite has one writer at a
+# time), as an operator's shell with a busy timeout would; one that still
+# fails is a soak failure (control-errors.txt).
+sql() { sqlite3 -cmd ".timeout 5000" "$db" "$1" > /dev/null || echo "sql failed: $1" >> "$out/control-errors.txt"; }
 control() {
   local n=0 api="http://$http/api"
   while ((SECONDS < end - 5)); do
     case $((n % 8)) in
-      0) sqlite3 "$db" "INSERT OR REPLACE INTO settings (\`key\`, value) VALUES ('motd', 'soak $n');" ;;
-      1) sqlite3 "$db" "INSERT OR REPLACE INTO settings (\`key\`, value) VALUES ('client_timeout_s', '$((200 + n % 50))');" ;;
-      2) sqlite3 "$db" "INSERT INTO lobbies (name, topic, capacity) VALUES ('#soak$n', 'temp', 50);" ;;
-      3) sqlite3 "$db" "DELETE FROM lobbies WHERE name LIKE '#soak%';" ;;
-      4) sqlite3 "$db" "INSERT INTO bans (mask, reason) VALUES ('nobody$n!*@192.0.2.*', 'soak');" ;;
-      5) sqlite3 "$db" "DELETE FROM bans WHERE reason = 'soak';" ;;
-      6) sqlite3 "$db" "INSERT INTO admin_commands (verb, args) VALUES ('broadcast', 'soak broadcast $n');"
+      0) sql "INSERT OR REPLACE INTO settings (\`key\`, value) VALUES ('motd', 'soak $n');" ;;
+      1) sql "INSERT OR REPLACE INTO settings (\`key\`, value) VALUES ('client_timeout_s', '$((200 + n % 50))');" ;;
+      2) sql "INSERT INTO lobbies (name, topic, capacity) VALUES ('#soak$n', 'temp', 50);" ;;
+      3) sql "DELETE FROM lobbies WHERE name LIKE '#soak%';" ;;
+      4) sql "INSERT INTO bans (mask, reason) VALUES ('nobody$n!*@192.0.2.*', 'soak');" ;;
+      5) sql "DELETE FROM bans WHERE reason = 'soak';" ;;
+      6) sql "INSERT INTO admin_commands (verb, args) VALUES ('broadcast', 'soak broadcast $n');"
          curl -sf -X POST -H "Authorization: Bearer $token" "$api/profile/start" > /dev/null || echo "profile start failed" >> "$out/control-errors.txt" ;;
       7) curl -sf -X POST -H "Authorization: Bearer $token" "$api/profile/stop" > /dev/null || echo "profile stop failed" >> "$out/control-errors.txt" ;;
     esac
@@ -128,7 +133,7 @@ kill -0 "$server_pid" 2>/dev/null && alive=1 || alive=0
 fd_idle1=$( ((alive)) && ls "/proc/$server_pid/fd" | wc -l || echo -1)   # idle again: all load gone
 
 "$python" "$here/soak_summary.py" --csv "$out/soak.csv" --log "$out/lobbyd.log" \
-  --runs "$out/load-runs.txt" --alive "$alive" --waves "$wave" --fd-idle "$fd_idle0" "$fd_idle1" > "$out/summary.txt" && rc=0 || rc=$?
+  --runs "$out/load-runs.txt" --control-errors "$out/control-errors.txt" --alive "$alive" --waves "$wave" --fd-idle "$fd_idle0" "$fd_idle1" > "$out/summary.txt" && rc=0 || rc=$?
 cat "$out/summary.txt"
 if command -v gnuplot > /dev/null; then
   gnuplot -e "csv='$out/soak.csv'; png='$out/soak.png'" "$here/soak_plot.gp" || echo "soak: gnuplot failed (not a soak failure)"

@@ -4,7 +4,7 @@ summary and exits 1 if a goal is missed (goals: bench/soak.sh header)."""
 import argparse, csv, re, sys
 
 a = argparse.ArgumentParser()
-a.add_argument('--csv'); a.add_argument('--log'); a.add_argument('--runs')
+a.add_argument('--csv'); a.add_argument('--log'); a.add_argument('--runs'); a.add_argument('--control-errors')
 a.add_argument('--alive', type=int); a.add_argument('--fd-idle', type=int, nargs=2); a.add_argument('--waves', type=int)
 o = a.parse_args()
 rows = list(csv.DictReader(open(o.csv)))
@@ -28,6 +28,7 @@ log = open(o.log, errors='replace').read().splitlines()
 errs = [l for l in log if re.search(r'\[(error|critical)\]', l)]
 runs = open(o.runs).read().splitlines()
 failed = [r for r in runs if ' rc=0 ' not in r + ' ']
+ctl = open(o.control_errors).read().splitlines() if o.control_errors else []
 p99 = sorted(float(r['loop_p99_ms']) for r in rows[1:])
 lin = [float(r['lines_in_per_s']) for r in rows[1:]]
 sess = [int(r['registered']) for r in rows]
@@ -38,13 +39,15 @@ print(f'fds idle: before load {o.fd_idle[0]}, after load {o.fd_idle[1]}; sampled
 print(f'registered sessions: max {max(sess)}, end {sess[-1]}')
 print(f'lines in/s: mean {sum(lin)/max(1,len(lin)):.0f}, max {max(lin):.0f}')
 print(f'loop handler p99 per interval, ms: median {p99[len(p99)//2]:.3f}, max {p99[-1]:.3f}')
-print(f'server [error] lines: {len(errs)}; failed lobbyd-load runs: {len(failed)}')
+print(f'server [error] lines: {len(errs)}; failed lobbyd-load runs: {len(failed)}; failed control-plane changes: {len(ctl)}')
 for l in errs[:5]: print('  ' + l)
 for l in failed[:5]: print('  ' + l[:300])
+for l in ctl[:5]: print('  ' + l)
 if growth > 5: problems.append(f'RSS grew {growth:.1f} % after warm-up')
 if o.fd_idle[1] > o.fd_idle[0] + 4: problems.append(f'idle fds {o.fd_idle[0]} -> {o.fd_idle[1]}')
 if errs: problems.append(f'{len(errs)} error lines')
 if failed: problems.append(f'{len(failed)} failed load runs')
+if ctl: problems.append(f'{len(ctl)} failed control-plane changes')
 if not o.alive: problems.append('lobbyd died')
 print('soak: ' + ('FAIL: ' + '; '.join(problems) if problems else 'OK'))
 sys.exit(1 if problems else 0)

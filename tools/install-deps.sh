@@ -17,8 +17,8 @@ pkgs=(
 # when there is no npm at all.
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 if [[ "${1:-}" == "--ci" ]]; then
-  # Sanitizer build and the libFuzzer target.
-  pkgs+=(clang-14 libclang-rt-14-dev)
+  # Sanitizer build and the libFuzzer target; the soak's HTTP calls and plot.
+  pkgs+=(clang-14 libclang-rt-14-dev curl gnuplot-nox)
 fi
 
 missing=()
