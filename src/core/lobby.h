@@ -24,7 +24,9 @@ class Lobby {
 
   const std::string& name() const noexcept { return name_; }  // immutable
   const std::string& key() const noexcept { return key_; }    // case-folded name
-  bool persistent() const noexcept { return persistent_; }     // from config: never removed when empty
+  // Never removed when empty: lobbies from the config file or the database,
+  // and table channels (their Table decides when they go).
+  bool persistent() const noexcept { return persistent_; }
   std::int64_t created_at() const noexcept { return created_at_; }
 
   enum class JoinResult { kJoined, kAlreadyMember, kFull, kClosed };

@@ -1,6 +1,6 @@
 #pragma once
-// Run-time settings. The names are the keys of the config file and (later)
-// of the database `settings` table. A Settings object is immutable once
+// Run-time settings. The names are the keys of the config file and of the
+// database `settings` table (core/settings_table.cpp). A Settings object is immutable once
 // published: changing a setting publishes a new snapshot, and each worker
 // picks it up at its next tick, so no lock is taken to read one.
 #include <atomic>

@@ -82,7 +82,8 @@ class Worker {
   // Loop thread only: close c at a safe point after the current handler
   // (never from inside an append path that may hold a lobby lock).
   void schedule_cut(Connection& c);
-  // Loop thread only: call c.on_resume() at `when` (flood throttle).
+  // Loop thread only: call c.resume_input() at `when` (the flood throttle
+  // and reply weighing hold a client's input until it has tokens again).
   void schedule_resume(Connection& c, Clock::time_point when);
 
   // Loop thread only: the connections this worker owns.

@@ -35,7 +35,8 @@ struct CommandRow {
   std::string verb, args;
 };
 
-// A write lobbyd makes (applied markers, config errors, later game results),
+// A write lobbyd makes (applied markers, config errors, accounts, moves,
+// game results, ratings),
 // queued so that nothing is lost while the database is away. Named
 // parameters (":name") bound in order of `params`.
 struct WriteOp {

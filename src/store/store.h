@@ -1,6 +1,8 @@
 #pragma once
-// The store: the only place that talks to the database. It runs on its own
-// thread; the event loops never wait for it. It
+// The store: the one owner of the database connection. It runs on its own
+// thread; the event loops never wait for it. (The SQL of accounts, ratings
+// and tables is still written in core and run here through Query/WriteOp;
+// a typed store interface is issue 14's first finding.) It
 //   - connects (and reconnects with backoff) and migrates the schema,
 //   - polls the `revision` table every poll interval and, for each watched
 //     table whose revision moved, reads it and hands the rows to its
