@@ -67,14 +67,13 @@ void leave_lobby(Session& s, const LobbyPtr& lobby, std::string_view reason) {
   auto msg = make_line(s.prefix(), "PART", lobby->name(), reason, !reason.empty());
   lobby->part(&s, msg);
   s.remove_lobby(lobby.get());
-  if (lobby->name()[0] == '&') table_channel_left(s.server(), &s, lobby);
-  if (!lobby->persistent() && lobby->member_count() == 0 && lobby->close_if_empty())
-    s.server().lobbies().erase_if_same(lobby);
+  if (lobby->is_table()) table_channel_left(s.server(), &s, lobby);
+  if (!lobby->persistent() && lobby->member_count() == 0) s.server().lobbies().remove_if_empty(lobby);
 }
 
 void join_one(Session& s, std::string_view name) {
   const Settings& st = s.settings();
-  const bool table_channel = !name.empty() && name[0] == '&';  // a game table's channel
+  const bool table_channel = Lobby::is_table_name(name);
   if (!table_channel && !proto::valid_lobby_name(name, st.lobby_name_len)) {
     s.numeric(num::ERR_NOSUCHCHANNEL, {name}, "No such channel");
     return;

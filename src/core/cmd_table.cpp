@@ -121,7 +121,7 @@ void table_new(Session& s, const proto::MessageView& m) {
   if (!s.joined(name)) {  // could not join: nobody is there, drop the table
     table->close();
     server.tables().erase(id);
-    if (channel->close_if_empty()) server.lobbies().erase_if_same(channel);
+    server.lobbies().remove_if_empty(channel);
     return;
   }
   answer(s, "TABLE", name, table->sit(s.self(), s.nick()));

@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "net/shared_buffer.h"
@@ -23,6 +24,9 @@ class Lobby {
   Lobby(std::string name, std::string topic, std::uint32_t capacity, bool persistent);
 
   const std::string& name() const noexcept { return name_; }  // immutable
+  // A game table's channel ("&<id>"), not a chat lobby ("#name").
+  static bool is_table_name(std::string_view name) noexcept { return !name.empty() && name[0] == '&'; }
+  bool is_table() const noexcept { return is_table_name(name_); }
   const std::string& key() const noexcept { return key_; }    // case-folded name
   // Never removed when empty: lobbies from the config file or the database,
   // and table channels (their Table decides when they go).

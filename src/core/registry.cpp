@@ -63,6 +63,12 @@ void LobbyRegistry::erase_if_same(const LobbyPtr& lobby) {
   if (it != map_.end() && it->second == lobby) map_.erase(it);
 }
 
+bool LobbyRegistry::remove_if_empty(const LobbyPtr& lobby) {
+  if (!lobby->close_if_empty()) return false;
+  erase_if_same(lobby);
+  return true;
+}
+
 std::vector<LobbyPtr> LobbyRegistry::all() const {
   std::vector<LobbyPtr> out;
   {

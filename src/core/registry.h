@@ -40,6 +40,9 @@ class LobbyRegistry {
   LobbyPtr insert(LobbyPtr lobby);
   // Removes the lobby if it is this one (an empty user-created lobby).
   void erase_if_same(const LobbyPtr& lobby);
+  // Closes the lobby if nobody is in it and then removes it; true if so.
+  // The one way a lobby or a table channel goes away when it empties.
+  bool remove_if_empty(const LobbyPtr& lobby);
   std::vector<LobbyPtr> all() const;
   std::size_t size() const;
 

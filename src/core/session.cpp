@@ -304,9 +304,8 @@ void Session::on_closed(std::string_view reason) {
   // already find the nick free and the lobbies without us.
   for (auto& l : lobbies_) {
     std::size_t left = l->remove(this);
-    if (l->name()[0] == '&') table_channel_left(server_, this, l, true);  // seat held or forfeited
-    if (left == 0 && !l->persistent() && l->close_if_empty())
-      server_.lobbies().erase_if_same(l);
+    if (l->is_table()) table_channel_left(server_, this, l, true);  // seat held or forfeited
+    if (left == 0 && !l->persistent()) server_.lobbies().remove_if_empty(l);
   }
   lobbies_.clear();
   if (!nick_.empty()) server_.nicks().release(nick_, this);

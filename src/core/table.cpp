@@ -540,7 +540,7 @@ void Table::remove_if_done() {
     ++grace_gen_;
   }
   server_.tables().erase(id_);
-  if (channel_->close_if_empty()) server_.lobbies().erase_if_same(channel_);
+  server_.lobbies().remove_if_empty(channel_);
 }
 
 void Table::record_missed(const net::SharedBuf& line) {
@@ -735,7 +735,7 @@ void table_channel_left(Server& server, const Session* s, const LobbyPtr& channe
   server.tables().erase(t->id());
   // Table channels are not removed when empty by the lobby code (a held
   // seat needs its channel): the table removes it.
-  if (channel->close_if_empty()) server.lobbies().erase_if_same(channel);
+  server.lobbies().remove_if_empty(channel);
 }
 
 void table_channel_joined(Server& server, const SessionPtr& s, const LobbyPtr& channel) {

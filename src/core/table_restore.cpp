@@ -111,7 +111,7 @@ std::size_t restore_tables(Server& server, soci::session& sql) {
     if (auto err = table->restore(saved); !err.empty()) {
       table->close();
       server.tables().erase(table->id());
-      if (channel->close_if_empty()) server.lobbies().erase_if_same(channel);
+      server.lobbies().remove_if_empty(channel);
       fail(err);
       continue;
     }
