@@ -17,6 +17,7 @@
 #include "core/profiling.h"
 #include "core/ratings.h"
 #include "core/table.h"
+#include "base/unix_time.h"
 #include "core/server.h"
 #include "http/http_server.h"
 #include "net/listener.h"
@@ -96,9 +97,7 @@ int main(int argc, char** argv) {
     });
     if (!read) {
       // Without the database's ids, new table ids must not reuse old ones.
-      server.tables().continue_after(static_cast<std::uint64_t>(
-          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-              .count()));
+      server.tables().continue_after(static_cast<std::uint64_t>(base::unix_now_ms()));
       spdlog::warn("database away at start: no tables restored, games unrated until a restart with it");
     }
     store->start();

@@ -1,4 +1,5 @@
 #include "core/table.h"
+#include "core/unix_time.h"
 
 #include <algorithm>
 #include <charconv>
@@ -17,14 +18,6 @@
 namespace lobbyd::core {
 
 namespace {
-
-std::int64_t unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::int64_t unix_s() { return unix_ms() / 1000; }
 
 // 53 bits, so that JavaScript clients read the seed exactly from the JSON.
 // From libsodium's CSPRNG: the seed determines every shuffle, and seeds are
@@ -170,7 +163,7 @@ void Table::start_locked() {
   state_ = std::move(initial.value());
   moves_.clear();
   phase_ = Phase::kPlaying;
-  started_at_ = unix_s();
+  started_at_ = unix_now();
   ++round_;
   games::Json players = games::Json::array();
   for (Seat& x : seats_) {
@@ -232,7 +225,7 @@ void Table::send_turn_locked() {
   int seat = state_ ? state_->to_move() : games::kNoSeat;
   if (seat < 0) return;
   std::uint32_t timeout_s = server_.settings_holder().get()->turn_timeout_s;
-  deadline_ms_ = unix_ms() + std::int64_t(timeout_s) * 1000;
+  deadline_ms_ = unix_now_ms() + std::int64_t(timeout_s) * 1000;
   to_channel(server_line("GAME " + name_ + " TURN " + seats_[seat].nick + " " +
                          std::to_string(deadline_ms_)));
   arm_timer_locked();
@@ -241,7 +234,7 @@ void Table::send_turn_locked() {
 void Table::arm_timer_locked() {
   std::uint64_t gen = ++timer_gen_;
   auto when = std::chrono::steady_clock::now() +
-              std::chrono::milliseconds(deadline_ms_ - unix_ms());
+              std::chrono::milliseconds(deadline_ms_ - unix_now_ms());
   timer_worker_.post([self = shared_from_this(), gen, when] {
     LOBBYD_ASSERT_IN_LOOP(self->timer_worker_);
     self->timer_.expires_at(when);
@@ -317,7 +310,7 @@ void Table::finish_locked() {
     for (auto& w : rating_writes) server_.db_write(std::move(w));
     server_.db_write(store::WriteOp{"game_tables " + name_,
                                     "UPDATE game_tables SET state = 'over', ended_at = :t WHERE id = :id",
-                                    {{"t", unix_s()}, {"id", std::int64_t(id_)}}});
+                                    {{"t", unix_now()}, {"id", std::int64_t(id_)}}});
     games::Json moves = games::Json::array();
     for (const auto& m : moves_) moves.push_back(games::Json::array({m.seat, m.text}));
     games::Json outcome = out;
@@ -335,7 +328,7 @@ void Table::finish_locked() {
          {"outcome", base::json_text(outcome)},
          {"moves", base::json_text(moves)},
          {"started_at", started_at_},
-         {"ended_at", unix_s()}}});
+         {"ended_at", unix_now()}}});
   }
   // Players who left cannot ask for a rematch: their seats become free.
   for (Seat& x : seats_)
@@ -364,7 +357,7 @@ void Table::write_move_locked(int seat, const std::string& text, bool durable) {
        {"seat", std::int64_t(seat)},
        {"nick", seats_[seat].nick},
        {"move", text},
-       {"created_at", unix_s()}},
+       {"created_at", unix_now()}},
       std::move(on_done)});
 }
 
@@ -444,7 +437,7 @@ bool Table::left(const Session* s, std::size_t members_left, bool disconnected) 
       // A restart restores the table: nobody forfeits for our shutdown.
       x.session = nullptr;
       x.held = true;
-      x.held_until_ms = unix_ms() + std::int64_t(grace) * 1000;
+      x.held_until_ms = unix_now_ms() + std::int64_t(grace) * 1000;
     } else if (phase_ == Phase::kPlaying && disconnected && !x.account.empty() && grace > 0) {
       hold_locked(seat);
     } else if (phase_ == Phase::kPlaying) {
@@ -475,7 +468,7 @@ void Table::hold_locked(int seat) {
   const std::uint32_t grace = server_.settings_holder().get()->resume_grace_s;
   x.session = nullptr;
   x.held = true;
-  x.held_until_ms = unix_ms() + std::int64_t(grace) * 1000;
+  x.held_until_ms = unix_now_ms() + std::int64_t(grace) * 1000;
   {
     // Recording starts before anyone can hear of the AWAY and answer it.
     std::lock_guard lock(missed_mu_);
@@ -492,7 +485,7 @@ void Table::arm_grace_locked() {
     if (x.held && (first == 0 || x.held_until_ms < first)) first = x.held_until_ms;
   std::uint64_t gen = ++grace_gen_;
   if (first == 0) return;
-  auto when = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max<std::int64_t>(0, first - unix_ms()));
+  auto when = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max<std::int64_t>(0, first - unix_now_ms()));
   timer_worker_.post([self = shared_from_this(), gen, when] {
     LOBBYD_ASSERT_IN_LOOP(self->timer_worker_);
     self->grace_timer_.expires_at(when);
@@ -508,7 +501,7 @@ void Table::on_grace(std::uint64_t gen) {
   {
     std::lock_guard lock(mu_);
     if (closed_ || gen != grace_gen_ || phase_ != Phase::kPlaying || !state_) return;
-    const std::int64_t now = unix_ms() + 5;  // a timer may fire a hair early
+    const std::int64_t now = unix_now_ms() + 5;  // a timer may fire a hair early
     for (std::size_t i = 0; i < seats_.size() && phase_ == Phase::kPlaying; ++i) {
       Seat& x = seats_[i];
       if (!x.held || x.held_until_ms > now) continue;
@@ -634,7 +627,7 @@ std::string Table::restore(const Saved& saved) {
     x.nick = saved.players[i].first;
     x.account = saved.players[i].second;
     x.held = true;
-    x.held_until_ms = unix_ms() + std::int64_t(grace) * 1000;
+    x.held_until_ms = unix_now_ms() + std::int64_t(grace) * 1000;
     if (x.account.empty()) continue;
     std::lock_guard ml(missed_mu_);
     missed_[static_cast<int>(i)] = Missed{};

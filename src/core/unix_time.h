@@ -1,15 +1,10 @@
 #pragma once
-// Wall-clock seconds since the epoch, for what clients and the database see
-// (signon times, topic times, created_at). Timeouts use the steady clock.
-#include <chrono>
-#include <cstdint>
+// core's name for the wall clock (base/unix_time.h).
+#include "base/unix_time.h"
 
 namespace lobbyd::core {
 
-inline std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using base::unix_now;
+using base::unix_now_ms;
 
 }  // namespace lobbyd::core

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "base/internal_error.h"
+#include "base/unix_time.h"
 #include "prof/profiler.h"
 #include "store/schema.h"
 
@@ -19,11 +20,7 @@ void notify_done(const WriteOp& op, bool committed) {
 
 namespace {
 
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using base::unix_now;
 
 constexpr auto kMaxBackoff = std::chrono::milliseconds(2000);
 
