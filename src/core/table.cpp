@@ -13,6 +13,7 @@
 #include "core/commands.h"
 #include "core/ratings.h"
 #include "net/loop_thread.h"
+#include "proto/casemap.h"
 #include "proto/format.h"
 
 namespace lobbyd::core {
@@ -702,13 +703,7 @@ std::vector<TablePtr> TableRegistry::in_lobby(std::string_view lobby) const {
   std::vector<TablePtr> out;
   std::lock_guard lock(mu_);
   for (auto& [id, t] : map_) {
-    const std::string& l = t->lobby();
-    if (l.size() == lobby.size() &&
-        std::equal(l.begin(), l.end(), lobby.begin(), [](char a, char b) {
-          auto f = [](char c) { return (c >= 'A' && c <= 'Z') ? char(c + 32) : c; };
-          return f(a) == f(b);
-        }))
-      out.push_back(t);
+    if (proto::iequals(t->lobby(), lobby)) out.push_back(t);
   }
   return out;
 }
