@@ -31,15 +31,6 @@ void cap_reply(Session& s, std::string_view sub, std::string_view caps) {
   s.send_line(b.finish());
 }
 
-void fail(Session& s, std::string_view command, std::string_view code,
-          std::initializer_list<std::string_view> args, std::string_view reason) {
-  proto::LineBuilder b(s.line());
-  b.source(s.settings().server_name).command("FAIL").param(command).param(code);
-  for (auto a : args) b.param(a);
-  b.trailing(reason);
-  s.send_line(b.finish());
-}
-
 // Applies "sasl -draft/account-registration ..." if every name is known.
 bool cap_request(Session& s, std::string_view list) {
   bool sasl = s.cap_sasl;
@@ -187,33 +178,33 @@ void register_account(Session& s, const proto::MessageView& m) {
   std::string_view password = m.params[2];
   if (name == "*") name = s.nick();
   if (!s.account().empty()) {
-    fail(s, "REGISTER", "ALREADY_AUTHENTICATED", {s.account()}, "You are already logged in");
+    send_fail(s, "REGISTER", "ALREADY_AUTHENTICATED", {s.account()}, "You are already logged in");
     return;
   }
   if (name.empty()) {
-    fail(s, "REGISTER", "NEED_NICK", {"*"}, "Send NICK first or name the account");
+    send_fail(s, "REGISTER", "NEED_NICK", {"*"}, "Send NICK first or name the account");
     return;
   }
   if (!proto::valid_nick(name, s.settings().nick_len)) {
-    fail(s, "REGISTER", "BAD_ACCOUNT_NAME", {name}, "Account names follow the nickname rules");
+    send_fail(s, "REGISTER", "BAD_ACCOUNT_NAME", {name}, "Account names follow the nickname rules");
     return;
   }
   if (!s.settings().allow_registration) {
-    fail(s, "REGISTER", "TEMPORARILY_UNAVAILABLE", {name}, "Registration is disabled on this server");
+    send_fail(s, "REGISTER", "TEMPORARILY_UNAVAILABLE", {name}, "Registration is disabled on this server");
     return;
   }
   if (password.size() < kMinPasswordBytes) {
-    fail(s, "REGISTER", "WEAK_PASSWORD", {name},
+    send_fail(s, "REGISTER", "WEAK_PASSWORD", {name},
          "Passwords need at least " + std::to_string(kMinPasswordBytes) + " bytes");
     return;
   }
   if (password.size() > kMaxPasswordBytes) {
-    fail(s, "REGISTER", "UNACCEPTABLE_PASSWORD", {name},
+    send_fail(s, "REGISTER", "UNACCEPTABLE_PASSWORD", {name},
          "Passwords have at most " + std::to_string(kMaxPasswordBytes) + " bytes");
     return;
   }
   if (s.auth_pending) {
-    fail(s, "REGISTER", "TEMPORARILY_UNAVAILABLE", {name}, "A login or registration is already running");
+    send_fail(s, "REGISTER", "TEMPORARILY_UNAVAILABLE", {name}, "A login or registration is already running");
     return;
   }
   s.auth_pending = true;
@@ -231,10 +222,10 @@ void register_account(Session& s, const proto::MessageView& m) {
         break;
       }
       case AuthResult::Status::kExists:
-        fail(*self, "REGISTER", "ACCOUNT_EXISTS", {account}, "That account name is taken");
+        send_fail(*self, "REGISTER", "ACCOUNT_EXISTS", {account}, "That account name is taken");
         break;
       default:
-        fail(*self, "REGISTER", "TEMPORARILY_UNAVAILABLE", {account}, "Accounts are unavailable, try again later");
+        send_fail(*self, "REGISTER", "TEMPORARILY_UNAVAILABLE", {account}, "Accounts are unavailable, try again later");
         break;
     }
     self->try_complete_registration();
@@ -252,7 +243,7 @@ void pass(Session& s, const proto::MessageView& m) {
 void top(Session& s, const proto::MessageView& m) {
   auto game = games::lookup_game(m.params[0]);
   if (!game) {
-    fail(s, "TOP", "UNKNOWN_GAME", {m.params[0]}, "No such game");
+    send_fail(s, "TOP", "UNKNOWN_GAME", {m.params[0]}, "No such game");
     return;
   }
   std::size_t n = 10;
@@ -260,7 +251,7 @@ void top(Session& s, const proto::MessageView& m) {
     std::string_view v = m.params[1];
     auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
     if (ec != std::errc() || p != v.data() + v.size() || n == 0) {
-      fail(s, "TOP", "BAD_COUNT", {v}, "Usage: TOP <game> [1-100]");
+      send_fail(s, "TOP", "BAD_COUNT", {v}, "Usage: TOP <game> [1-100]");
       return;
     }
     n = std::min<std::size_t>(n, 100);

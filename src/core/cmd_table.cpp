@@ -12,23 +12,13 @@ namespace lobbyd::core::cmd {
 
 namespace {
 
-void fail(Session& s, std::string_view command, std::string_view code,
-          std::initializer_list<std::string_view> args, std::string_view reason) {
-  proto::LineBuilder b(s.line());
-  b.source(s.settings().server_name).command("FAIL").param(command).param(code);
-  for (auto a : args)
-    if (!a.empty()) b.param(a);
-  b.trailing(reason);
-  s.send_line(b.finish());
-}
-
 // A Table method's answer: "" or "<CODE> <reason>".
 void answer(Session& s, std::string_view command, std::string_view table, const std::string& err) {
   if (err.empty()) return;
   auto sp = err.find(' ');
   std::string_view code = std::string_view(err).substr(0, sp);
   std::string_view reason = sp == std::string::npos ? std::string_view{} : std::string_view(err).substr(sp + 1);
-  fail(s, command, code, {table}, reason);
+  send_fail(s, command, code, {table}, reason);
 }
 
 std::string upper(std::string_view v) {
@@ -65,7 +55,7 @@ const char* phase_name(Table::Phase p) {
 
 void table_new(Session& s, const proto::MessageView& m) {
   if (m.param_count < 3) {
-    fail(s, "TABLE", "NEED_MORE_PARAMS", {"NEW"}, "Usage: TABLE NEW <#lobby> <game> [key=value ...]");
+    send_fail(s, "TABLE", "NEED_MORE_PARAMS", {"NEW"}, "Usage: TABLE NEW <#lobby> <game> [key=value ...]");
     return;
   }
   std::string_view lobby_name = m.params[1];
@@ -73,18 +63,18 @@ void table_new(Session& s, const proto::MessageView& m) {
   LobbyPtr lobby = s.joined(lobby_name);
   if (!lobby) {
     if (s.server().lobbies().find(lobby_name))
-      fail(s, "TABLE", "NOT_IN_LOBBY", {lobby_name}, "You must be in the lobby to open a table");
+      send_fail(s, "TABLE", "NOT_IN_LOBBY", {lobby_name}, "You must be in the lobby to open a table");
     else
-      fail(s, "TABLE", "NO_SUCH_LOBBY", {lobby_name}, "No such lobby");
+      send_fail(s, "TABLE", "NO_SUCH_LOBBY", {lobby_name}, "No such lobby");
     return;
   }
   auto game = games::lookup_game(game_name);
   if (!game) {
-    fail(s, "TABLE", games::code_name(game.error().code), {game_name}, game.error().reason);
+    send_fail(s, "TABLE", games::code_name(game.error().code), {game_name}, game.error().reason);
     return;
   }
   if (!allowed(lobby->games(), **game)) {
-    fail(s, "TABLE", "NOT_ALLOWED", {lobby->name(), (*game)->name()},
+    send_fail(s, "TABLE", "NOT_ALLOWED", {lobby->name(), (*game)->name()},
          "This lobby does not allow that game");
     return;
   }
@@ -92,12 +82,12 @@ void table_new(Session& s, const proto::MessageView& m) {
   for (std::size_t i = 3; i < m.param_count; ++i) args.push_back(m.params[i]);
   auto setup = games::parse_setup(**game, args);
   if (!setup) {
-    fail(s, "TABLE", games::code_name(setup.error().code), {(*game)->name()}, setup.error().reason);
+    send_fail(s, "TABLE", games::code_name(setup.error().code), {(*game)->name()}, setup.error().reason);
     return;
   }
   const Settings& st = s.settings();
   if (s.lobbies().size() >= st.max_lobbies_per_client) {
-    fail(s, "TABLE", "TOO_MANY_CHANNELS", {}, "You have joined too many channels");
+    send_fail(s, "TABLE", "TOO_MANY_CHANNELS", {}, "You have joined too many channels");
     return;
   }
   Server& server = s.server();
@@ -129,13 +119,13 @@ void table_new(Session& s, const proto::MessageView& m) {
 
 void table_list(Session& s, const proto::MessageView& m) {
   if (m.param_count < 2) {
-    fail(s, "TABLE", "NEED_MORE_PARAMS", {"LIST"}, "Usage: TABLE LIST <#lobby>");
+    send_fail(s, "TABLE", "NEED_MORE_PARAMS", {"LIST"}, "Usage: TABLE LIST <#lobby>");
     return;
   }
   std::string_view lobby_name = m.params[1];
   LobbyPtr lobby = s.server().lobbies().find(lobby_name);
   if (!lobby || lobby_name.empty() || lobby_name[0] != '#') {
-    fail(s, "TABLE", "NO_SUCH_LOBBY", {lobby_name}, "No such lobby");
+    send_fail(s, "TABLE", "NO_SUCH_LOBBY", {lobby_name}, "No such lobby");
     return;
   }
   const std::string& server_name = s.settings().server_name;
@@ -160,24 +150,24 @@ void table(Session& s, const proto::MessageView& m) {
   if (sub == "LIST") return table_list(s, m);
   bool known = sub == "SIT" || sub == "STAND" || sub == "START" || sub == "RESIGN" || sub == "REMATCH";
   if (!known) {
-    fail(s, "TABLE", "UNKNOWN_COMMAND", {sub}, "Unknown TABLE subcommand");
+    send_fail(s, "TABLE", "UNKNOWN_COMMAND", {sub}, "Unknown TABLE subcommand");
     return;
   }
   if (m.param_count < 2) {
-    fail(s, "TABLE", "NEED_MORE_PARAMS", {sub}, "Usage: TABLE " + sub + " &<id>");
+    send_fail(s, "TABLE", "NEED_MORE_PARAMS", {sub}, "Usage: TABLE " + sub + " &<id>");
     return;
   }
   std::string_view name = m.params[1];
   TablePtr t = s.server().tables().find(name);
   if (!t) {
-    fail(s, "TABLE", "NO_SUCH_TABLE", {name}, "No such table");
+    send_fail(s, "TABLE", "NO_SUCH_TABLE", {name}, "No such table");
     return;
   }
   if (sub == "SIT") {
     if (!s.joined(t->name())) {
       Table::Summary sum = t->summary();  // refuse a full table without joining it
       if (sum.seated >= sum.seats) {
-        fail(s, "TABLE", "TABLE_FULL", {t->name()}, "all seats are taken");
+        send_fail(s, "TABLE", "TABLE_FULL", {t->name()}, "all seats are taken");
         return;
       }
       join_channel(s, t->name());
@@ -199,7 +189,7 @@ void move(Session& s, const proto::MessageView& m) {
   std::string_view name = m.params[0];
   TablePtr t = s.server().tables().find(name);
   if (!t) {
-    fail(s, "MOVE", "NO_SUCH_TABLE", {name}, "No such table");
+    send_fail(s, "MOVE", "NO_SUCH_TABLE", {name}, "No such table");
     return;
   }
   std::string text;

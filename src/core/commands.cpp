@@ -6,6 +6,7 @@
 #include "base/internal_error.h"
 #include "core/session.h"
 #include "prof/profiler.h"
+#include "proto/format.h"
 #include "proto/numerics.h"
 
 namespace lobbyd::core {
@@ -137,5 +138,18 @@ void dispatch(Session& s, const proto::MessageView& m) {
     s.disconnect("Internal error");
   }
 }
+
+namespace cmd {
+
+void send_fail(Session& s, std::string_view command, std::string_view code,
+               std::initializer_list<std::string_view> context, std::string_view reason) {
+  proto::LineBuilder b(s.line());
+  b.source(s.settings().server_name).command("FAIL").param(command).param(code);
+  for (auto a : context) b.param(a);
+  b.trailing(reason);
+  s.send_line(b.finish());
+}
+
+}  // namespace cmd
 
 }  // namespace lobbyd::core

@@ -2,6 +2,7 @@
 // The command table: one handler per command, registered with its minimum
 // parameter count and whether registration is required. The dispatcher does
 // the checks (451, 461, 421) so handlers only do their own work.
+#include <initializer_list>
 #include <string_view>
 
 #include "proto/message.h"
@@ -60,6 +61,10 @@ void top(Session&, const proto::MessageView&);
 // JOIN of one channel name, with the replies of JOIN (cmd_lobby.cpp); TABLE
 // NEW and TABLE SIT use it for the table's channel.
 void join_channel(Session&, std::string_view name);
+// An IRCv3 standard reply: "FAIL <command> <code> <context...> :<reason>"
+// (an empty context parameter goes out as "*").
+void send_fail(Session&, std::string_view command, std::string_view code,
+               std::initializer_list<std::string_view> context, std::string_view reason);
 // Sends 001-005 and the MOTD (registration completes).
 void welcome(Session&);
 void send_motd(Session&);
