@@ -109,6 +109,7 @@ void send_motd(Session& s) {
   while (!text.empty()) {
     auto nl = text.find('\n');
     std::string_view l = text.substr(0, nl);
+    if (!l.empty() && l.back() == '\r') l.remove_suffix(1);  // a motd written with CRLF
     s.numeric(num::RPL_MOTD, {}, fmt::format("- {}", l));
     if (nl == std::string_view::npos) break;
     text.remove_prefix(nl + 1);

@@ -108,6 +108,10 @@ void ControlPlane::on_lobbies(std::vector<store::LobbyRow> rows) {
       continue;
     }
     active.insert(key);
+    if (!proto::is_one_line(r.topic)) {
+      report("lobbies", r.name, "the topic must be one line (no CR, LF or NUL)");
+      continue;
+    }
     std::string topic(proto::utf8_prefix(r.topic, s.topic_len));
     LobbyPtr l = server_.ensure_lobby(r.name, topic, static_cast<std::uint32_t>(r.capacity));
     if (l->topic() != topic)
@@ -134,12 +138,23 @@ void ControlPlane::on_bans(std::vector<store::BanRow> rows) {
       report("bans", fmt::format("{} ({})", r.id, r.mask), err);
       continue;
     }
+    if (!proto::is_one_line(r.reason)) {
+      report("bans", fmt::format("{} ({})", r.id, r.mask), "the reason must be one line (no CR, LF or NUL)");
+      continue;
+    }
     b.id = r.id;
     b.reason = r.reason.empty() ? "Banned" : r.reason;
     b.expires_at = r.expires_at;
     list->add(std::move(b));
   }
   server_.set_bans(std::move(list));
+}
+
+std::string admin_text_problem(std::string_view text) {
+  if (text.empty()) return "the text is empty";
+  if (text.size() > 400) return fmt::format("the text is {} bytes, at most 400", text.size());
+  if (!proto::is_one_line(text)) return "the text must be one line (no CR, LF or NUL)";
+  return {};
 }
 
 std::string ControlPlane::on_command(const store::CommandRow& cmd) {
@@ -152,12 +167,16 @@ std::string ControlPlane::on_command(const store::CommandRow& cmd) {
     std::string reason = args.empty() ? "Kicked by an operator" : fmt::format("Kicked: {}", args);
     if (nick.empty())
       result = "error: usage: kick <nick> [reason]";
+    else if (std::string p = args.empty() ? "" : admin_text_problem(args); !p.empty())
+      result = "error: " + p;
     else
       result = server_.kill(nick, reason) ? fmt::format("ok: kicked {}", nick)
                                           : fmt::format("error: no such nick '{}'", nick);
   } else if (verb == "broadcast") {
     if (args.empty()) {
       result = "error: usage: broadcast <text>";
+    } else if (std::string p = admin_text_problem(args); !p.empty()) {
+      result = "error: " + p;
     } else {
       server_.notice_all(args);
       result = "ok";
@@ -168,6 +187,8 @@ std::string ControlPlane::on_command(const store::CommandRow& cmd) {
     if (!l || args.empty())
       result = l ? "error: usage: announce <#lobby> <text>"
                  : fmt::format("error: no such lobby '{}'", name);
+    else if (std::string p = admin_text_problem(args); !p.empty())
+      result = "error: " + p;
     else {
       l->broadcast(server_.server_line("NOTICE", l->name(), args), nullptr);
       result = "ok";

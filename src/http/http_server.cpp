@@ -13,6 +13,7 @@
 
 #include "base/internal_error.h"
 #include "base/json_text.h"
+#include "core/control_plane.h"
 #include "core/lobby.h"
 #include "core/profiling.h"
 #include "net/ws_transport.h"
@@ -298,7 +299,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         if (it == body.end()) return true;
         if (!it->is_string()) return false;
         out = it->get<std::string>();
-        return out.find_first_of(std::string_view("\r\n\0", 3)) == std::string::npos;
+        return out.empty() || core::admin_text_problem(out).empty();  // empty: the caller decides
       };
       if (path == "/kick") {
         std::string nick, reason = "Kicked by an operator";
@@ -310,7 +311,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         return send(json_res(req, bhttp::status::ok, {{"ok", true}}));
       }
       std::string text;
-      if (!text_field("text", text) || text.empty() || text.size() > 400)
+      if (!text_field("text", text) || text.empty())
         return send(error_res(req, bhttp::status::bad_request,
                               "expected {\"text\": one line of 1 to 400 bytes}"));
       server.notice_all(text);

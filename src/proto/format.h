@@ -45,6 +45,13 @@ class LineBuilder {
   std::size_t tags_end_ = 0;
 };
 
+// True if text can go into one line as is: no CR, LF or NUL. Text that
+// comes from elsewhere than a parsed line (the database, the HTTP API)
+// is checked with it, or it could smuggle a line of its own to clients.
+inline bool is_one_line(std::string_view text) noexcept {
+  return text.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
 // Cuts s to at most n bytes without splitting a UTF-8 sequence.
 std::string_view utf8_prefix(std::string_view s, std::size_t n) noexcept;
 

@@ -178,6 +178,36 @@ def test_admin_commands_run_once_and_are_marked(db, start_server, clients):
         assert srv2.stop() == 0
 
 
+def test_operator_text_with_a_line_break_is_refused(db, start_server, clients):
+    """Text from the database never becomes a line of its own: a broadcast,
+    announce or kick reason, a lobby topic or a ban reason with CR/LF is
+    refused with a clear error instead of reaching clients as two lines (the
+    second of which a client would read as a command from the server)."""
+    srv = start_server(db=db.url)
+    a, b = registered(clients, srv, "alice", "bob", join=["#lobby"])
+    db.sql("INSERT INTO admin_commands (verb, args) VALUES "
+           "('broadcast', 'first\nKILL alice :injected'), ('announce', '#lobby a\r\nb'), "
+           "('kick', 'bob two\nlines'), ('broadcast', 'one line')")
+    db.sql("INSERT INTO lobbies (name, topic, capacity) VALUES ('#multi', 'top\nic', 10), ('#fine', 'ok', 10)")
+    db.sql("INSERT INTO bans (mask, reason) VALUES ('x*!*@*', 'a\nb')")
+    a.expect(lambda m: m.command == "NOTICE" and m.params == ["*", "one line"], T(3))
+    rows = eventually(lambda: (lambda r: r if len(r) == 4 and all(x[0] not in ("NULL", "running") for x in r)
+                               else None)(db.sql("SELECT COALESCE(result, 'NULL') FROM admin_commands ORDER BY id")))
+    results = [r[0] for r in rows]
+    assert all(r.startswith("error: the text must be one line") for r in results[:3]), results
+    assert results[3] == "ok", results
+    errors = eventually(lambda: (lambda r: r if len(r) >= 2 else None)(
+        db.sql("SELECT source, message FROM config_errors ORDER BY id")))
+    assert ["lobbies", "the topic must be one line (no CR, LF or NUL)"] in errors, errors
+    assert ["bans", "the reason must be one line (no CR, LF or NUL)"] in errors, errors
+    lines = a.sync() + b.sync()
+    assert not [m.raw for m in lines if m.command in ("KILL", "B", "IC", "LINES")], [m.raw for m in lines]
+    assert not b.closed
+    a.send("LIST")
+    listed = [m.params[1] for m in a.collect_until(lambda m: m.command == "323") if m.command == "322"]
+    assert "#fine" in listed and "#multi" not in listed, listed
+
+
 def test_shutdown_command_drains_and_exits(db, start_server, clients):
     srv = start_server(db=db.url)
     (a,) = registered(clients, srv, "alice")
