@@ -24,6 +24,7 @@
 //     inside.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -112,7 +113,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::size_t kept = 0;
     for (const auto& t : h.server().tables().all()) {
       auto sum = t->summary();
-      check(sum.held > 0 && sum.held == sum.seated);
+      if (!(sum.held > 0 && sum.held == sum.seated)) {
+        std::fprintf(stderr, "fuzz_session: table %s left with %d seated, %d held, %d seats, phase %d\n",
+                     t->name().c_str(), sum.seated, sum.held, sum.seats, static_cast<int>(sum.phase));
+        check(false);
+      }
       ++kept;
     }
     check(h.server().lobbies().size() <= lobbies_at_start + kept);

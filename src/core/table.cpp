@@ -563,6 +563,11 @@ bool Table::resume(const SessionPtr& s) {
   {
     std::lock_guard lock(mu_);
     if (closed_ || phase_ != Phase::kPlaying) return false;
+    // One seat per connection: a player seated here already (as a guest,
+    // say, who now logs in to an account that holds another seat) does not
+    // take a second one; that seat stays held until its grace runs out.
+    // (Found by fuzz_session: the second seat kept a dangling session.)
+    if (seat_of_locked(s.get()) >= 0) return false;
     for (std::size_t i = 0; i < seats_.size(); ++i)
       if (seats_[i].held && seats_[i].account == s->account()) seat = static_cast<int>(i);
     if (seat < 0) return false;

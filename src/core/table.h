@@ -72,7 +72,8 @@ class Table : public std::enable_shared_from_this<Table> {
   bool left(const Session* s, std::size_t members_left, bool disconnected);
   // A player logged in to an account whose seat is held: takes the seat
   // back, joins the channel, and gets the lines it missed and the state.
-  // False if no seat is held for that account here.
+  // False if no seat is held for that account here, or if s has a seat
+  // here already (one seat per connection).
   bool resume(const SessionPtr& s);
   bool holds_seat_for(const std::string& account) const;
   // Removes the table (and its channel) if nobody is there and no seat is

@@ -105,5 +105,36 @@ TEST(SessionHarness, AccountsAndResultsThroughTheRealStore) {
   EXPECT_TRUE(has(h.take_output(c), " 904 al3 "));
 }
 
+// Found by fuzz_session: a guest seated at a table logs in to the account
+// of another seat at the same table. It took that seat too, so one
+// connection held two; when it closed, the second seat kept a dangling
+// session for good. Now the account's seat stays held (one seat each).
+TEST(SessionHarness, LoginDoesNotGiveOneConnectionTwoSeats) {
+  SessionHarness h(test_settings(), /*database=*/true);
+  auto guest = h.connect("10.0.0.1");
+  auto owner = h.connect("10.0.0.2");
+  h.send(guest, "NICK g\r\nUSER g 0 * :G\r\nJOIN #lobby\r\nTABLE NEW #lobby tictactoe\r\n");
+  h.send(owner, "NICK bo\r\nUSER b 0 * :B\r\nREGISTER bo * :correct horse battery\r\n");
+  h.send(owner, "TABLE SIT &1\r\n");  // after the account exists: the seat is the account's
+  EXPECT_TRUE(has(h.take_output(owner), "GAME &1 START :"));
+  // base64 of "\0bo\0correct horse battery"
+  h.send(guest, "AUTHENTICATE PLAIN\r\nAUTHENTICATE AGJvAGNvcnJlY3QgaG9yc2UgYmF0dGVyeQ==\r\n");
+  std::string out = h.take_output(guest);
+  EXPECT_TRUE(has(out, " 903 g ")) << out;
+  EXPECT_FALSE(has(out, "TABLE RESUMED")) << out;
+  EXPECT_TRUE(h.closed(owner));  // one connection per account: the older one goes
+  auto t = h.server().tables().find("&1");
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->summary().seated, 2);
+  EXPECT_EQ(t->summary().held, 1);  // bo's seat, held for bo
+  h.hang_up(guest);
+  // The guest's seat was given up (a running game: forfeit); only bo's hold
+  // may keep the table, never a seat of a closed connection.
+  for (const auto& left : h.server().tables().all()) {
+    auto sum = left->summary();
+    EXPECT_EQ(sum.held, sum.seated);
+  }
+}
+
 }  // namespace
 }  // namespace lobbyd::core
