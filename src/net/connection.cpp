@@ -47,13 +47,21 @@ void Connection::start() {
   if (transport_) {
     transport_counter()->add();
     handshaking_ = true;
-    transport_->async_handshake([self = shared_from_this()](const error_code& ec) {
-      Worker::BusyScope busy(self->worker_);
-      self->stream_on_handshake(ec);
-    });
+    worker_.schedule_handshake(*this);  // in turn with the loop's other work
     return;
   }
   read_next();
+}
+
+bool Connection::begin_handshake() {
+  LOBBYD_ASSERT_IN_LOOP(worker_);
+  if (state_ != State::kOpen) return false;  // finish_close() closed the socket
+  handshake_started_ = true;
+  transport_->async_handshake([self = shared_from_this()](const error_code& ec) {
+    Worker::BusyScope busy(self->worker_);
+    self->stream_on_handshake(ec);
+  });
+  return true;
 }
 
 void Connection::read_next() {
@@ -302,6 +310,11 @@ void Connection::finish_close() {
     // cancelled; it cannot end politely), then the transport closes.
     stream_closing_ = true;
     error_code ec;
+    if (handshaking_ && !handshake_started_) {
+      // Still queued for its handshake: no operation to wait for.
+      handshaking_ = false;
+      stream_failed_ = true;
+    }
     if (writing_ || handshaking_) {
       stream_failed_ = true;
       socket_.cancel(ec);
@@ -354,7 +367,10 @@ void Connection::stream_read_next() {
     self->reading_ = false;
     if (self->state_ != State::kOpen) return self->maybe_close_stream();
     LOBBYD_ZONE("net.read");
-    if (ec) return self->stream_fail(ec == asio::error::eof ? "Connection closed" : "Read error");
+    if (ec) {
+      const char* why = self->transport_->read_failure();
+      return self->stream_fail(ec == asio::error::eof ? "Connection closed" : why ? why : "Read error");
+    }
     self->worker_.counters().bytes_in.add(data.size());
     self->feed(data);
     self->stream_read_next();

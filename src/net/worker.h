@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <list>
 #include <memory>
@@ -78,6 +79,10 @@ class Worker {
   void schedule_cut(Connection& c);
   // Loop thread only: call c.on_resume() at `when` (flood throttle).
   void schedule_resume(Connection& c, Clock::time_point when);
+  // Loop thread only: starts c's transport handshake (TLS, WebSocket) in
+  // turn with everything else on the loop: a few per handler, the rest on
+  // later turns (see kHandshakesPerTurn in worker.cpp).
+  void schedule_handshake(Connection& c);
 
   // Loop thread only: the connections this worker owns.
   void attach(const ConnectionPtr& c);
@@ -124,6 +129,8 @@ class Worker {
   void drain_inbox();
   void run_flushes();
   void arm_tick();
+  void tick_slice();
+  void run_handshakes();
   void arm_resume_timer();
 
   unsigned index_;
@@ -152,6 +159,13 @@ class Worker {
   boost::asio::steady_timer resume_timer_{io_};
   bool resume_armed_ = false;
   boost::asio::steady_timer tick_timer_{io_};
+  // The connections this tick still has to visit (a snapshot: slices run on
+  // later turns, while connections come and go), and where it is.
+  std::vector<ConnectionPtr> ticking_;
+  std::size_t tick_pos_ = 0;
+
+  std::deque<ConnectionPtr> handshakes_;  // waiting for their handshake to start
+  bool handshakes_posted_ = false;
 };
 
 }  // namespace lobbyd::net
