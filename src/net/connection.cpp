@@ -47,21 +47,13 @@ void Connection::start() {
   if (transport_) {
     transport_counter()->add();
     handshaking_ = true;
-    worker_.schedule_handshake(*this);  // in turn with the loop's other work
+    transport_->async_handshake([self = shared_from_this()](const error_code& ec) {
+      Worker::BusyScope busy(self->worker_);
+      self->stream_on_handshake(ec);
+    });
     return;
   }
   read_next();
-}
-
-bool Connection::begin_handshake() {
-  LOBBYD_ASSERT_IN_LOOP(worker_);
-  if (state_ != State::kOpen) return false;  // finish_close() closed the socket
-  handshake_started_ = true;
-  transport_->async_handshake([self = shared_from_this()](const error_code& ec) {
-    Worker::BusyScope busy(self->worker_);
-    self->stream_on_handshake(ec);
-  });
-  return true;
 }
 
 void Connection::read_next() {
@@ -310,11 +302,6 @@ void Connection::finish_close() {
     // cancelled; it cannot end politely), then the transport closes.
     stream_closing_ = true;
     error_code ec;
-    if (handshaking_ && !handshake_started_) {
-      // Still queued for its handshake: no operation to wait for.
-      handshaking_ = false;
-      stream_failed_ = true;
-    }
     if (writing_ || handshaking_) {
       stream_failed_ = true;
       socket_.cancel(ec);

@@ -96,9 +96,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Called by the worker (loop thread).
   void flush();
-  // Starts the transport handshake that start() queued (Worker::
-  // schedule_handshake); false if the connection closed while it waited.
-  bool begin_handshake();
   // Writes what the kernel takes now; true if the queue is still over sendq
   // (the peer does not keep up: cut it).
   bool over_sendq_after_flush();
@@ -161,8 +158,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool cut_scheduled_ = false;
 
   std::unique_ptr<StreamTransport> transport_;  // null: plain TCP
-  bool handshaking_ = false;     // queued or started, not finished
-  bool handshake_started_ = false;
+  bool handshaking_ = false;
   bool stream_ready_ = false;    // handshake done
   bool writing_ = false;         // an async write is in flight
   bool stream_failed_ = false;   // an I/O error: no polite close

@@ -13,20 +13,12 @@ thread_local Worker* tl_current = nullptr;
 constexpr auto kTickPeriod = std::chrono::seconds(1);
 // Connections one tick handler visits. The tick closes what timed out, and a
 // close costs tens of microseconds (the ERROR line, the socket, the address
-// table): 1,000 slowloris connections that reach registration_timeout_s in
-// the same second held the loop for 20-50 ms in one handler, and every other
-// client of the worker waited (issue 13's hostile suite). In slices, the
-// sockets that became ready meanwhile are served between them.
-constexpr std::size_t kTickSlice = 128;
-// Transport handshakes started per handler. A TLS handshake's steps cost
-// about 0.5 ms of CPU (key exchange, signature); 1,000 clients connecting at
-// once put hundreds of them in the loop's queue ahead of an established
-// client's line (146 ms round trips in the hostile suite). Started a few at
-// a time, on posted handlers, each batch queues behind what is ready then:
-// handshakes go as fast as the CPU allows, others wait for a few at most.
-// Not a cap on handshakes in flight: a peer that stalls mid-handshake must
-// not hold a slot that others need (registration_timeout_s closes it).
-constexpr std::size_t kHandshakesPerTurn = 4;
+// table): 1,000 slowloris connections that reached registration_timeout_s
+// in the same second held a loop for 10-50 ms in one handler (500 closes per
+// worker), and every other client of the worker waited (issue 13's hostile
+// suite). In slices, the sockets that became ready meanwhile are served
+// between them; no handler of that test passes 10 ms now.
+constexpr std::size_t kTickSlice = 64;
 }  // namespace
 
 Worker::Worker(unsigned index)
@@ -221,31 +213,6 @@ void Worker::tick_slice() {
   }
   ticking_.clear();  // releases the closed ones
   tick_pos_ = 0;
-}
-
-void Worker::schedule_handshake(Connection& c) {
-  LOBBYD_ASSERT_IN_LOOP(*this);
-  handshakes_.push_back(c.shared_from_this());
-  if (!handshakes_posted_) {
-    handshakes_posted_ = true;
-    post([this] { run_handshakes(); });
-  }
-}
-
-void Worker::run_handshakes() {
-  BusyScope busy(*this);
-  handshakes_posted_ = false;
-  std::size_t started = 0;
-  while (!handshakes_.empty() && started < kHandshakesPerTurn) {
-    ConnectionPtr c = std::move(handshakes_.front());
-    handshakes_.pop_front();
-    if (c->begin_handshake()) ++started;  // false: closed while it waited
-  }
-  run_flushes();
-  if (!handshakes_.empty()) {
-    handshakes_posted_ = true;
-    post([this] { run_handshakes(); });
-  }
 }
 
 }  // namespace lobbyd::net

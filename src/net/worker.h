@@ -7,7 +7,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
-#include <deque>
 #include <functional>
 #include <list>
 #include <memory>
@@ -79,10 +78,6 @@ class Worker {
   void schedule_cut(Connection& c);
   // Loop thread only: call c.on_resume() at `when` (flood throttle).
   void schedule_resume(Connection& c, Clock::time_point when);
-  // Loop thread only: starts c's transport handshake (TLS, WebSocket) in
-  // turn with everything else on the loop: a few per handler, the rest on
-  // later turns (see kHandshakesPerTurn in worker.cpp).
-  void schedule_handshake(Connection& c);
 
   // Loop thread only: the connections this worker owns.
   void attach(const ConnectionPtr& c);
@@ -130,7 +125,6 @@ class Worker {
   void run_flushes();
   void arm_tick();
   void tick_slice();
-  void run_handshakes();
   void arm_resume_timer();
 
   unsigned index_;
@@ -163,9 +157,6 @@ class Worker {
   // later turns, while connections come and go), and where it is.
   std::vector<ConnectionPtr> ticking_;
   std::size_t tick_pos_ = 0;
-
-  std::deque<ConnectionPtr> handshakes_;  // waiting for their handshake to start
-  bool handshakes_posted_ = false;
 };
 
 }  // namespace lobbyd::net

@@ -136,6 +136,22 @@ def cpu_seconds(srv):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def slow_handlers(srv):
+    """Event-loop handlers so far that ran over 10 ms (the server's
+    lobbyd_loop_handler_seconds histogram): what held a loop, and every
+    client of it, that long."""
+    import http.client
+    conn = http.client.HTTPConnection(*srv.endpoints["http"], timeout=T(5))
+    conn.request("GET", "/metrics")
+    text = conn.getresponse().read().decode()
+    conn.close()
+    b = {}
+    for line in text.splitlines():
+        if line.startswith("lobbyd_loop_handler_seconds_bucket"):
+            b[line.split('le="')[1].split('"')[0]] = int(float(line.rsplit(" ", 1)[1]))
+    return b["+Inf"] - b["0.01"]
+
+
 def run_attack(start_server, clients, attack, setup=None, **cfg):
     """Starts a server (cfg), runs setup(srv) if given (before the baseline:
     e.g. 500 idle members), then attack(srv) beside the chatting group, and
@@ -151,9 +167,11 @@ def run_attack(start_server, clients, attack, setup=None, **cfg):
         time.sleep(0.5)
         t0 = chat.attack_t0 = time.monotonic()
         cpu0 = cpu_seconds(srv)
+        slow0 = slow_handlers(srv)
         outcome = attack(srv)
         attack_s = time.monotonic() - t0
         cpu = cpu_seconds(srv) - cpu0
+        slow = slow_handlers(srv) - slow0
         # The group keeps chatting for at least 2.5 s of attack, however
         # quickly the attacker is dealt with.
         time.sleep(max(0.0, 2.5 - (time.monotonic() - t0)))
@@ -166,7 +184,7 @@ def run_attack(start_server, clients, attack, setup=None, **cfg):
     after = rss_kb(srv)
     assert after <= base + RSS_TOLERANCE_KB, f"RSS {base} kB before, {after} kB after"
     print(f"p99={p99 * 1000:.1f}ms rss_before={base}kB rss_after={after}kB "
-          f"attack={attack_s:.2f}s server_cpu={cpu:.2f}s outcome={outcome}")
+          f"attack={attack_s:.2f}s server_cpu={cpu:.2f}s handlers_over_10ms={slow} outcome={outcome}")
     report = os.environ.get("LOBBYD_HOSTILE_REPORT")
     if report:
         with open(report, "a") as f:
@@ -174,6 +192,7 @@ def run_attack(start_server, clients, attack, setup=None, **cfg):
                                 "p99_ms": round(p99 * 1000, 2), "round_trips": len(chat.rtts),
                                 "rss_kb_before": base, "rss_kb_after": after,
                                 "attack_s": round(attack_s, 2), "server_cpu_s": round(cpu, 2),
+                                "handlers_over_10ms": slow,
                                 "outcome": outcome}, default=str) + "\n")
     return outcome
 

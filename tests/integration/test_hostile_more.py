@@ -22,6 +22,7 @@ import base64
 import ctypes
 import hashlib
 import http.client
+import json
 import os
 import resource
 import selectors
@@ -31,12 +32,14 @@ import sqlite3
 import ssl
 import struct
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
-from conftest import T, registered
-from test_hostile import ATTACKER, new_player_registers, read_all, run_attack
+from conftest import T, pump, registered
+from test_hostile import ATTACKER, cpu_seconds, new_player_registers, read_all, run_attack
 from test_tls import cert  # noqa: F401 (fixture)
 
 RATE, BURST = 10.0, 20  # flood_rate, flood_burst defaults (docs/operations.md)
@@ -228,52 +231,101 @@ def test_register_flood_with_bad_passwords(start_server, clients):
         assert codes.get("ACCOUNT_EXISTS", 0) + codes.get("TEMPORARILY_UNAVAILABLE", 0) == 10, codes
         assert not [m for m in got if m.command == "REGISTER" or m.command == "900"]
         assert took >= held(40), took
-        return {"lines": 40, "seconds": round(took, 2), "codes": codes}
+        # A taken name, ten times, each after the last answer: refused
+        # without hashing a password (it cost ~90 ms of CPU each).
+        cpu0 = cpu_seconds(srv)
+        for i in range(10):
+            c.send(f"REGISTER victim * :another-wrong-one-{i}")
+            m = c.expect(lambda m: m.command == "FAIL" and m.params[0] == "REGISTER", timeout=10)
+            assert m.params[1] == "ACCOUNT_EXISTS", m.raw
+        cpu = cpu_seconds(srv) - cpu0
+        assert cpu < 0.3, f"{cpu:.2f} s of CPU for 10 REGISTERs of a taken name"
+        return {"lines": 40, "seconds": round(took, 2), "codes": codes,
+                "taken_name_x10_cpu_s": round(cpu, 2)}
 
     run_attack(start_server, clients, attack, setup=setup)
 
 
-def test_sasl_wrong_passwords_slowed_and_closed(start_server, clients):
+def test_sasl_wrong_passwords_slowed_limited_and_closed(start_server, clients):
     def setup(srv):
         make_account(clients, srv, "victim", "correct horse")
 
+    def answer_of(c):
+        m = c.expect(lambda m: m.command in ("903", "904"), timeout=10)
+        return m, time.monotonic()
+
+    def answers_as_they_come(cs, t0):
+        """Each client's 903/904 with its arrival (s after t0), read together."""
+        got = {}
+        deadline = time.monotonic() + T(10)
+        while len(got) < len(cs) and time.monotonic() < deadline:
+            pump(cs, 0.02)
+            now = time.monotonic()
+            for c in cs:
+                if c not in got:
+                    for m in c.take():
+                        if m.command in ("903", "904"):
+                            got[c] = (m, now - t0)
+                            break
+        assert len(got) == len(cs), f"{len(cs) - len(got)} not answered"
+        return [got[c] for c in cs]
+
     def attack(srv):
-        # 20 guessers, 5 from each of 4 addresses (max_unregistered_per_ip):
-        # three wrong passwords each, one after the other.
-        cs = []
-        for i in range(20):
-            c = clients(srv, f"guess{i}", source=f"127.0.0.{2 + i // 5}")
+        # Five guessers from one address at the same moment: two checks run
+        # (kMaxAuthPerAddress), the others are told to try again at once.
+        five = []
+        for i in range(5):
+            c = clients(srv, f"crowd{i}", source="127.0.0.2")
+            sasl_start(c, f"crowd{i}")
+            five.append(c)
+        t0 = time.monotonic()
+        for c in five:
+            sasl_try(c, "victim", "wrong")
+        crowd = answers_as_they_come(five, t0)
+        slow = [dt for m, dt in crowd if "try again later" not in m.params[-1]]
+        busy = [dt for m, dt in crowd if "try again later" in m.params[-1]]
+        assert all(m.command == "904" for m, _ in crowd), [m.raw for m, _ in crowd]
+        # (d) per address: 2 checks, each failure answered 1 s late; the
+        # rest "try again later" at once (not counted as failures).
+        assert len(slow) == 2 and min(slow) >= 0.95, crowd
+        assert len(busy) == 3 and max(busy) < T(0.5), crowd
+        # Two guessers from another address, three wrong passwords each, one
+        # after the other; meanwhile the account's owner logs in from a
+        # third address.
+        two = []
+        for i in range(2):
+            c = clients(srv, f"guess{i}", source="127.0.0.3")
             sasl_start(c, f"guess{i}")
-            cs.append(c)
-        delays, closes = [], []
+            two.append(c)
+        delays, owner_s = [], None
         for attempt in range(3):
             t0 = time.monotonic()
-            for c in cs:
+            for c in two:
                 sasl_try(c, "victim", f"guess-{attempt}")
-            # A real user logs in meanwhile, from another address.
             if attempt == 1:
                 u = clients(srv, "owner", source="127.0.0.9")
                 sasl_start(u, "owner")
                 tu = time.monotonic()
                 sasl_try(u, "victim", "correct horse")
-                ok = u.expect(lambda m: m.command in ("903", "904"), timeout=10)
-                owner_s = time.monotonic() - tu
+                ok, tok = answer_of(u)
+                owner_s = tok - tu
                 assert ok.command == "903", ok.raw
                 u.send("QUIT")
-            for c in cs:
-                m = c.expect(lambda m: m.command in ("903", "904"), timeout=10)
-                assert m.command == "904", m.raw
-                delays.append(time.monotonic() - t0)
-        for c in cs:
+            for c in two:
+                m, t = answer_of(c)
+                assert m.command == "904" and "try again" not in m.params[-1], m.raw
+                delays.append(t - t0)
+        for c in two:
             lines = c.expect_closed(timeout=5)
             errors = [m.raw for m in lines if m.command == "ERROR"]
-            closes.append(errors)
             # (d) the third failure closes the connection.
             assert errors and "Too many failed logins" in errors[-1], errors
-        # (d) a failure is answered one second late (kFailureDelay).
-        assert min(delays) >= 0.95, min(delays)
-        return {"guessers": 20, "failures": 60, "answer_s_min": round(min(delays), 2),
-                "answer_s_max": round(max(delays), 2), "owner_login_s": round(owner_s, 2)}
+        assert min(delays) >= 0.95, delays
+        # The owner waited for one hash, not for the guessers' queue.
+        assert owner_s <= T(0.8), owner_s
+        return {"same_address_at_once": 5, "checked": len(slow), "try_again": len(busy),
+                "failure_answer_s": [round(min(delays), 2), round(max(delays), 2)],
+                "closed_after_failures": 3, "owner_login_s": round(owner_s, 2)}
 
     run_attack(start_server, clients, attack, setup=setup)
 
@@ -801,54 +853,37 @@ def test_tls_1000_handshakes_at_once(start_server, clients, cert):
     crt, key = cert
 
     def attack(srv):
-        tls = srv.endpoints["tls"]
-        ctx = ssl.create_default_context(cafile=str(crt))
-        addrs = many_addresses(200)  # 5 each: max_unregistered_per_ip
-        raws = [bound_socket(addrs[i % 200], tls) for i in range(1000)]
-        t0 = time.monotonic()
-        sel = selectors.DefaultSelector()
-        pending = {}
-        for raw in raws:
-            raw.setblocking(False)
-            s = ctx.wrap_socket(raw, server_hostname="127.0.0.1", do_handshake_on_connect=False)
-            pending[s] = None
-        done, failed = [], []
-
-        def step(s):
-            try:
-                s.do_handshake()
-            except ssl.SSLWantReadError:
-                return selectors.EVENT_READ
-            except ssl.SSLWantWriteError:
-                return selectors.EVENT_WRITE
-            except (ssl.SSLError, OSError) as e:
-                failed.append(repr(e))
-                return None
-            done.append(time.monotonic() - t0)
-            return None
-
-        for s in list(pending):  # every ClientHello goes out before any answer is read
-            ev = step(s)
-            if ev:
-                sel.register(s, ev)
-        deadline = t0 + T(20)
-        while len(done) + len(failed) < 1000 and time.monotonic() < deadline:
-            for k, _ in sel.select(timeout=0.5):
-                sel.unregister(k.fileobj)
-                ev = step(k.fileobj)
-                if ev:
-                    sel.register(k.fileobj, ev)
-        sel.close()
-        # All 1,000 are open at once on the server, as TLS connections.
-        open_tls = metric(srv, 'lobbyd_connections{transport="tls"}')
-        for s in pending:
-            s.close()
+        host, port = srv.endpoints["tls"]
+        # The attacker runs as its own, niced process: on this 2-core machine
+        # its client-side crypto (and Python's GIL, in this process) would
+        # otherwise take the CPU the server and the group need, which a
+        # remote attacker's does not. It still sends every ClientHello before
+        # it reads any answer.
+        p = subprocess.Popen(["nice", "-n", "19", sys.executable,
+                              str(Path(__file__).with_name("hostile_tls_attacker.py")),
+                              host, str(port), str(crt), "1000", str(T(20))],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            r = json.loads(p.stdout.readline() or "{}")
+            # All 1,000 are open at once on the server, as TLS connections.
+            open_tls = metric(srv, 'lobbyd_connections{transport="tls"}')
+            p.stdin.write("close\n")
+            p.stdin.flush()
+            p.wait(timeout=T(10))
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
         # (d) every handshake completes; none is refused (5 per address).
-        assert not failed, failed[:3]
-        assert len(done) == 1000, len(done)
+        assert r.get("n_failed") == 0, r
+        assert r["done"] == 1000, r
         assert open_tls == 1000, open_tls
-        d = sorted(done)
-        return {"handshakes": 1000, "all_done_s": round(d[-1], 2), "median_s": round(d[500], 3),
+        # ... and every one is gone once the attacker is.
+        deadline = time.monotonic() + T(5)
+        while metric(srv, 'lobbyd_connections{transport="tls"}') > 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert metric(srv, 'lobbyd_connections{transport="tls"}') == 0
+        return {"handshakes": 1000, "all_done_s": r["all_done_s"], "median_s": r["median_s"],
                 "open_at_once": int(open_tls)}
 
     run_attack(start_server, clients, attack, tls_cert=str(crt), tls_key=str(key),
@@ -996,8 +1031,10 @@ def test_reply_probe_on_a_500_member_lobby(start_server, clients):
         return {"probers": 10, "lines_each": sent, "reply_bytes": got, "bound": int(bound),
                 "unweighed_bytes_each": int(unweighed), "sizes": sizes}
 
+    big = [{"name": "#lobby", "topic": "Welcome to the lobby", "capacity": 600},
+           {"name": "#other", "topic": "Other games", "capacity": 500}]
     try:
-        run_attack(start_server, clients, attack, setup=setup)
+        run_attack(start_server, clients, attack, setup=setup, lobbies=big)
     finally:
         for s in members:
             s.close()
