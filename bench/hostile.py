@@ -6,7 +6,7 @@ per attack: the group's round-trip p50/p99, lines lost or reordered, what
 the attacker got, the server's RSS before and after (--pid).
 
   bench/hostile.py --port 6667 --pid $(pidof lobbyd) --label lobbyd
-Attacks: slowloris (200 unregistered connections trickling bytes), storm
+Attacks: none (the group alone: its floor), slowloris (200 unregistered connections trickling bytes), storm
 (300 connections closed with RST), privmsg_flood (5,000 lines at once),
 reply_probe (NAMES/WHO/LIST alternated at 10 lines/s on a lobby of --members
 idle members, bytes of replies in --seconds); part 2 (issue 13, the attacks
@@ -20,6 +20,7 @@ Idle members register in parallel (a server may take a second for each)."""
 
 import argparse
 import json
+import re
 import socket
 import threading
 import time
@@ -35,7 +36,7 @@ def rss_kb(pid):
 
 
 class Irc:
-    def __init__(self, addr, nick, source="127.0.0.1"):
+    def __init__(self, addr, nick, source="127.0.0.1", wait=True):
         self.s = socket.socket()
         self.s.bind((source, 0))
         self.s.settimeout(10)
@@ -45,6 +46,10 @@ class Irc:
         self.lines = []
         self.nick = nick
         self.send(f"NICK {nick}", f"USER {nick} 0 * :{nick}")
+        if wait:
+            self.registered()
+
+    def registered(self):
         self.until(lambda l: " 376 " in l or " 422 " in l)
 
     def send(self, *lines):
@@ -71,7 +76,9 @@ class Irc:
 
 class Group:
     def __init__(self, addr, n):
-        self.cs = [Irc(addr, f"good{i}") for i in range(n)]
+        self.cs = [Irc(addr, f"good{i}", wait=False) for i in range(n)]  # in parallel
+        for c in self.cs:
+            c.registered()
         for c in self.cs:
             c.send("JOIN #lobby")
             c.until(lambda l: " 366 " in l)
@@ -222,10 +229,10 @@ def join_flood(a, args):
     c.lines.clear()
     c.send(*wide, "JOIN 0", *narrow, "PING :joined")
     try:
-        c.until(lambda l: " PONG " in l and l.endswith("joined"), timeout=args.seconds + 40)
+        c.until(lambda l: " PONG " in l and l.endswith("joined"), timeout=args.seconds + 20)
         outcome = "all processed"
     except TimeoutError:
-        outcome = f"not done after {args.seconds + 40:.0f} s"
+        outcome = f"not done after {args.seconds + 20:.0f} s"
     except (ConnectionError, OSError) as e:
         outcome = "closed " + (next((l for l in c.lines if l.startswith("ERROR")), repr(e)))[:80]
     took = time.monotonic() - t0
@@ -264,7 +271,9 @@ def slowloris_many(a, args):
         closed, data = closed_with(s, 0.01)
         kept += not closed
         if closed:
-            t = data.decode(errors="replace").strip()[:90] or "closed"
+            # One entry per kind of answer: InspIRCd names each connection.
+            t = re.sub(r"\([^)]*@[^)]*\)|127\.0\.\d+\.\d+", "*",
+                       data.decode(errors="replace").strip())[:90] or "closed"
             texts[t] = texts.get(t, 0) + 1
         s.close()
     return {"connections": 1000, "addresses": 200, "kept_open": kept, "connect_failed": failed,
@@ -313,7 +322,9 @@ def storm_many(a, args):
 
 def reply_probe_many(a, args):
     import selectors
-    ps = [Irc(a, f"prober{i}", f"127.0.0.{2 + i}") for i in range(10)]
+    ps = [Irc(a, f"prober{i}", f"127.0.0.{2 + i}", wait=False) for i in range(10)]
+    for p in ps:
+        p.registered()
     for p in ps:
         p.send("JOIN #lobby")
         p.until(lambda l: " 366 " in l)
@@ -375,7 +386,13 @@ def idle_members(a, n):
     return socks
 
 
-ATTACKS = {"slowloris": slowloris, "storm": storm, "privmsg_flood": privmsg_flood,
+def none(a, args):
+    """No attack: the group's own round trips, the floor of the others."""
+    time.sleep(args.seconds)
+    return {}
+
+
+ATTACKS = {"none": none, "slowloris": slowloris, "storm": storm, "privmsg_flood": privmsg_flood,
            "reply_probe": reply_probe, "join_flood": join_flood,
            "slowloris_many": slowloris_many, "storm_many": storm_many,
            "reply_probe_many": reply_probe_many}
