@@ -5,6 +5,7 @@
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
+#include "core/address_limits.h"
 #include "core/table.h"
 #include "core/unix_time.h"
 #include "proto/casemap.h"
@@ -30,6 +31,17 @@ constexpr auto kFailureDelay = std::chrono::seconds(1);
 constexpr auto kHashOps = crypto_pwhash_OPSLIMIT_INTERACTIVE;
 constexpr auto kHashMem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
 #endif
+// Password checks one client address may have running at once, each counted
+// until its answer is sent (for a failure, after kFailureDelay). Without it
+// each connection had its own check going: 20 guessers from 4 addresses kept
+// both side threads hashing (5.3 s of CPU in 6.9 s; a check is ~90 ms) and
+// the account owner's login waited 1.2 s behind them (issue 13's hostile
+// suite), and one address may hold 55 connections (5 unregistered, 50 in
+// all), past the 32 checks after which everyone is told "try again later".
+// With it, one address costs at most about 2 hashes a second when it
+// guesses wrong; addresses on connection_limit_exempt (a proxy that all
+// players come through) are not limited.
+constexpr int kMaxAuthPerAddress = 2;
 
 AuthResult only(AuthResult::Status status) {
   AuthResult r;
@@ -66,6 +78,37 @@ void answer(const SessionPtr& s, AuthResult r, std::function<void(AuthResult)> d
   });
 }
 
+// Holds one of the address's kMaxAuthPerAddress slots while alive.
+struct AddressSlot {
+  Server& server;
+  std::string key;
+  bool ok;
+  AddressSlot(Server& s, const Session& session) : server(s), key(session.address_key()) {
+    boost::system::error_code ec;
+    auto addr = boost::asio::ip::make_address(session.host(), ec);
+    bool exempt = !ec && AddressLimits::matches(
+                             AddressLimits::parse_exempt(session.settings().connection_limit_exempt), addr);
+    ok = exempt || server.auth_address_begin(key, kMaxAuthPerAddress);
+    if (exempt) key.clear();  // nothing taken
+  }
+  ~AddressSlot() {
+    if (ok && !key.empty()) server.auth_address_end(key);
+  }
+};
+
+// Takes a slot of the session's address for the check; false (and `done`
+// answered "busy" at once) if the address has its checks running already.
+// Otherwise `done` is wrapped to hold the slot until it has run.
+bool take_address_slot(const SessionPtr& s, std::function<void(AuthResult)>& done) {
+  auto slot = std::make_shared<AddressSlot>(s->server(), *s);
+  if (!slot->ok) {
+    answer(s, only(AuthResult::Status::kBusy), std::move(done));
+    return false;
+  }
+  done = [slot, inner = std::move(done)](AuthResult r) { inner(std::move(r)); };
+  return true;
+}
+
 }  // namespace
 
 std::string hash_password(std::string_view password) {
@@ -84,6 +127,7 @@ bool verify_password(const std::string& hash, std::string_view password) {
 void check_login(const SessionPtr& s, std::string account, std::string password,
                  std::function<void(AuthResult)> done) {
   Server& server = s->server();
+  if (!take_address_slot(s, done)) return;
   auto guard = std::make_shared<InFlight>(server);
   if (!guard->ok || !server.db_query)
     return answer(s, only(guard->ok ? AuthResult::Status::kUnavailable : AuthResult::Status::kBusy), std::move(done));
@@ -124,41 +168,56 @@ void check_login(const SessionPtr& s, std::string account, std::string password,
 void create_account(const SessionPtr& s, std::string account, std::string password,
                     std::function<void(AuthResult)> done) {
   Server& server = s->server();
+  if (!take_address_slot(s, done)) return;
   auto guard = std::make_shared<InFlight>(server);
   if (!guard->ok || !server.db_query)
     return answer(s, only(guard->ok ? AuthResult::Status::kUnavailable : AuthResult::Status::kBusy), std::move(done));
   auto shared_done = std::make_shared<std::function<void(AuthResult)>>(std::move(done));
-  // Hash first (side thread), then insert (store thread).
-  server.run_blocking(
-      s->worker(), [password = std::move(password)] { return hash_password(password); },
-      [s, account = std::move(account), shared_done, guard](std::string hash) {
-        if (hash.empty() || !s->server().db_query)
-          return answer(s, only(AuthResult::Status::kUnavailable), std::move(*shared_done));
-        std::string key = proto::fold(account);
-        s->server().db_query(store::Query{
-            "account create",
-            [s, key, display = account, hash, shared_done, guard](soci::session& sql) {
-              long long n = 0;
-              sql << "SELECT COUNT(*) FROM accounts WHERE name = :name", soci::use(key, "name"),
-                  soci::into(n);
-              AuthResult r = only(AuthResult::Status::kExists);
-              if (n == 0) {
-                try {
-                  sql << "INSERT INTO accounts (name, display, password_hash) VALUES (:name, :display, :hash)",
-                      soci::use(key, "name"), soci::use(display, "display"), soci::use(hash, "hash");
-                  r = AuthResult{AuthResult::Status::kOk, key, "player"};
-                  spdlog::info("account {} created", key);
-                } catch (const soci::soci_error&) {
-                  // A concurrent REGISTER of the same name won the UNIQUE race.
-                  sql << "SELECT COUNT(*) FROM accounts WHERE name = :name", soci::use(key, "name"),
-                      soci::into(n);
-                  if (n == 0) throw;
-                }
-              }
-              answer(s, std::move(r), std::move(*shared_done));
-            },
-            [s, shared_done] { answer(s, only(AuthResult::Status::kUnavailable), std::move(*shared_done)); }});
-      });
+  std::string key = proto::fold(account);
+  // Is the name free? Asked before hashing: a REGISTER of a taken name used
+  // to cost a whole argon2id hash (~90 ms of CPU, 64 MiB) to be refused, so
+  // a client repeating it at its line rate kept a side thread busy for
+  // nothing (issue 13's hostile suite). ACCOUNT_EXISTS tells that the name
+  // is taken either way.
+  auto unavailable = [s, shared_done] { answer(s, only(AuthResult::Status::kUnavailable), std::move(*shared_done)); };
+  server.db_query(store::Query{
+      "account exists",
+      [s, key, display = std::move(account), password = std::move(password), shared_done, guard,
+       unavailable](soci::session& sql) mutable {
+        long long n = 0;
+        sql << "SELECT COUNT(*) FROM accounts WHERE name = :name", soci::use(key, "name"), soci::into(n);
+        if (n != 0) return answer(s, only(AuthResult::Status::kExists), std::move(*shared_done));
+        // Hash on the side thread, then insert on the store thread.
+        s->server().run_blocking(
+            s->worker(), [password = std::move(password)] { return hash_password(password); },
+            [s, key, display, shared_done, guard, unavailable](std::string hash) {
+              if (hash.empty() || !s->server().db_query) return unavailable();
+              s->server().db_query(store::Query{
+                  "account create",
+                  [s, key, display, hash, shared_done, guard](soci::session& sql) {
+                    long long n = 0;
+                    sql << "SELECT COUNT(*) FROM accounts WHERE name = :name", soci::use(key, "name"),
+                        soci::into(n);
+                    AuthResult r = only(AuthResult::Status::kExists);
+                    if (n == 0) {
+                      try {
+                        sql << "INSERT INTO accounts (name, display, password_hash) VALUES (:name, :display, :hash)",
+                            soci::use(key, "name"), soci::use(display, "display"), soci::use(hash, "hash");
+                        r = AuthResult{AuthResult::Status::kOk, key, "player"};
+                        spdlog::info("account {} created", key);
+                      } catch (const soci::soci_error&) {
+                        // A concurrent REGISTER of the same name won the UNIQUE race.
+                        sql << "SELECT COUNT(*) FROM accounts WHERE name = :name", soci::use(key, "name"),
+                            soci::into(n);
+                        if (n == 0) throw;
+                      }
+                    }
+                    answer(s, std::move(r), std::move(*shared_done));
+                  },
+                  unavailable});
+            });
+      },
+      unavailable});
 }
 
 void logged_in(const SessionPtr& s, const AuthResult& r) {

@@ -1,5 +1,6 @@
 // Lobby commands: JOIN, PART, NAMES, LIST, TOPIC, MODE.
 #include <charconv>
+#include <cstdint>
 #include <fmt/format.h>
 
 #include "core/commands.h"
@@ -16,11 +17,14 @@ namespace num = proto::num;
 namespace {
 
 template <class F>
-void for_each_item(std::string_view list, F&& f) {
-  while (!list.empty()) {
+void for_each_item(std::string_view list, F&& f, std::size_t max_items = SIZE_MAX) {
+  while (!list.empty() && max_items > 0) {
     auto comma = list.find(',');
     std::string_view item = list.substr(0, comma);
-    if (!item.empty()) f(item);
+    if (!item.empty()) {
+      f(item);
+      --max_items;
+    }
     if (comma == std::string_view::npos) break;
     list.remove_prefix(comma + 1);
   }
@@ -145,6 +149,13 @@ void part(Session& s, const proto::MessageView& m) {
   });
 }
 
+// Lobbies one NAMES or LIST line may name (MAXTARGETS in 005, as for
+// PRIVMSG); the rest are ignored. Each is a whole reply: "NAMES #lobby,
+// #lobby,..." with 60 names pulled 500 KB from one 500-member lobby with a
+// single line, and the flood debt is capped (Session::charge_reply), so it
+// went past the reply weighing's bound (issue 13's hostile suite).
+constexpr std::size_t kMaxListTargets = 4;
+
 void names(Session& s, const proto::MessageView& m) {
   if (m.param_count == 0) {
     for (auto& l : s.lobbies()) send_names(s, *l, l->view());
@@ -156,7 +167,7 @@ void names(Session& s, const proto::MessageView& m) {
       send_names(s, *l, l->view());
     else
       s.numeric(num::RPL_ENDOFNAMES, {name}, "End of /NAMES list.");
-  });
+  }, kMaxListTargets);
 }
 
 void list(Session& s, const proto::MessageView& m) {
@@ -167,7 +178,7 @@ void list(Session& s, const proto::MessageView& m) {
   if (m.param_count > 0 && !m.params[0].empty() && m.params[0][0] == '#') {
     for_each_item(m.params[0], [&](std::string_view name) {
       if (LobbyPtr l = s.server().lobbies().find(name)) one(*l);
-    });
+    }, kMaxListTargets);
   } else {
     for (auto& l : s.server().lobbies().all()) one(*l);
   }

@@ -83,6 +83,13 @@ void oper(Session& s, const proto::MessageView& m) {
   check_login(s.self(), name, password, [self = s.self(), name, password](AuthResult r) {
     if (r.status == AuthResult::Status::kOk && r.role == "operator") return become_oper(self, true);
     if (r.status == AuthResult::Status::kOk) return become_oper(self, false);
+    if (r.status == AuthResult::Status::kBusy) {
+      // The limit on checks in flight (per address or server-wide) holds
+      // for the bootstrap operator's hash too, or OPER would bypass it.
+      self->oper_pending = false;
+      if (self->open()) self->numeric(num::ERR_PASSWDMISMATCH, {}, "Password checks are busy, try again later");
+      return;
+    }
     settings_oper(self, name, password);
   });
 }

@@ -110,6 +110,11 @@ class Server {
   std::function<void(store::Query)> db_query;
   // Password checks in flight (core/accounts.cpp bounds them).
   std::atomic<int> auth_inflight{0};
+  // Password checks in flight per client address (the per-address limits'
+  // key), from the start of a check to its answer: false if `key` has `max`
+  // already. Any thread.
+  bool auth_address_begin(const std::string& key, int max);
+  void auth_address_end(const std::string& key);
 
   // --- Accounts online: one connection per account. ---
   // Records s as the account's connection; returns the previous one (to be
@@ -148,6 +153,9 @@ class Server {
   std::unordered_map<std::string, std::weak_ptr<Session>> accounts_online_;
   std::int64_t started_at_;
 
+  std::mutex auth_mu_;
+  std::unordered_map<std::string, int> auth_by_address_;  // guarded by auth_mu_
+
   std::atomic<std::uint32_t> clients_{0};
   AddressLimits address_limits_;
   std::atomic<std::uint64_t> address_refusals_{0};
@@ -162,6 +170,10 @@ class Server {
   std::atomic<bool> drained_called_{false};
   net::Clock::time_point last_stats_ = net::Clock::now();
   std::vector<net::CounterSnapshot> last_stats_snap_;
+  // Worker 0's tick: hands freed memory back after a wave of closes.
+  void maybe_trim_memory(net::Worker& w, net::Clock::time_point now);
+  std::uint32_t clients_peak_since_trim_ = 0;   // worker 0 only
+  net::Clock::time_point last_trim_{};          // worker 0 only
 };
 
 }  // namespace lobbyd::core

@@ -58,6 +58,8 @@ class Session final : public net::Connection {
     return prefix_;
   }
   const std::string& host() const noexcept { return remote_ip(); }  // immutable
+  // The per-address limits' key (core/address_limits.h); immutable.
+  const std::string& address_key() const noexcept { return address_key_; }
   bool registered() const noexcept {
     LOBBYD_ASSERT_IN_LOOP(worker());
     return registered_;

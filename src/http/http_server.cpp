@@ -232,7 +232,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     tcp::endpoint peer = sock.remote_endpoint(ec);
     if (ec) return;  // already gone
     auto r = std::make_shared<const net::HttpRequest>(std::move(req));
-    srv_->server().accept(w_, std::move(sock), peer, net::ws_transport(r, settings().recvq_bytes));
+    srv_->server().accept(w_, std::move(sock), peer, net::ws_transport(r, settings().recvq_bytes,
+                                                   {settings().flood_rate, double(settings().flood_burst)}));
   }
 
   void route(Request req) {

@@ -354,7 +354,10 @@ void Connection::stream_read_next() {
     self->reading_ = false;
     if (self->state_ != State::kOpen) return self->maybe_close_stream();
     LOBBYD_ZONE("net.read");
-    if (ec) return self->stream_fail(ec == asio::error::eof ? "Connection closed" : "Read error");
+    if (ec) {
+      const char* why = self->transport_->read_failure();
+      return self->stream_fail(ec == asio::error::eof ? "Connection closed" : why ? why : "Read error");
+    }
     self->worker_.counters().bytes_in.add(data.size());
     self->feed(data);
     self->stream_read_next();

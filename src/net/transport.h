@@ -34,6 +34,9 @@ class StreamTransport {
   virtual void async_close(std::function<void()> done) = 0;
   // True if a pending read must finish (be cancelled) before async_close.
   virtual bool close_needs_idle_read() const noexcept = 0;
+  // Why the last read failed, in words for the QUIT others see ("WebSocket
+  // message too big"), or nullptr for a plain read error.
+  virtual const char* read_failure() const noexcept { return nullptr; }
 };
 
 // Builds a transport over the connection's socket (which it must not move).

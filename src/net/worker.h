@@ -131,6 +131,7 @@ class Worker {
   void drain_inbox();
   void run_flushes();
   void arm_tick();
+  void tick_slice();
   void arm_resume_timer();
 
   unsigned index_;
@@ -159,6 +160,10 @@ class Worker {
   boost::asio::steady_timer resume_timer_{io_};
   bool resume_armed_ = false;
   boost::asio::steady_timer tick_timer_{io_};
+  // The connections this tick still has to visit (a snapshot: slices run on
+  // later turns, while connections come and go), and where it is.
+  std::vector<ConnectionPtr> ticking_;
+  std::size_t tick_pos_ = 0;
 };
 
 }  // namespace lobbyd::net

@@ -5,6 +5,8 @@
 
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
+#include <algorithm>
+#include <chrono>
 
 namespace lobbyd::net {
 
@@ -19,8 +21,10 @@ namespace {
 
 class WsTransport final : public StreamTransport {
  public:
-  WsTransport(tcp::socket& sock, std::shared_ptr<const HttpRequest> req, std::size_t max_message)
-      : ws_(sock), req_(std::move(req)) {
+  WsTransport(tcp::socket& sock, std::shared_ptr<const HttpRequest> req, std::size_t max_message,
+              WsControlBudget control)
+      : ws_(sock), req_(std::move(req)), control_(control), tokens_(control.burst),
+        tokens_at_(std::chrono::steady_clock::now()) {
     ws_.read_message_max(max_message);
     ws_.auto_fragment(false);
     ws_.text(true);
@@ -31,7 +35,31 @@ class WsTransport final : public StreamTransport {
     t.idle_timeout = websocket::stream_base::none();
     t.keep_alive_pings = false;
     ws_.set_option(t);
+    // A ping is answered inside the read operation, never reaching the
+    // session and its flood throttle: one client sent 800,000 pings in 3 s
+    // and kept a worker 93 % busy answering them (issue 13's hostile suite).
+    // Past the budget the read is cancelled and the connection closes.
+    ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
+      if (kind == websocket::frame_type::close || control_flood_) return;
+      auto now = std::chrono::steady_clock::now();
+      tokens_ = std::min(control_.burst,
+                         tokens_ + std::chrono::duration<double>(now - tokens_at_).count() * control_.rate);
+      tokens_at_ = now;
+      if (tokens_ >= 1.0) {
+        tokens_ -= 1.0;
+        return;
+      }
+      control_flood_ = true;
+      // The read operation goes on to write this pong, and would answer
+      // every ping already buffered: shut the socket down instead (a cancel
+      // finds no operation pending while it runs through its buffer), so the
+      // pong's write fails and the read ends with that error.
+      error_code ignored;
+      ws_.next_layer().shutdown(tcp::socket::shutdown_both, ignored);
+    });
   }
+
+  const char* read_failure() const noexcept override { return failure_; }
 
   std::string_view name() const noexcept override { return "ws"; }
   bool close_needs_idle_read() const noexcept override { return false; }
@@ -51,7 +79,11 @@ class WsTransport final : public StreamTransport {
   void async_read(ReadDone done) override {
     ws_.async_read(rbuf_, [this, done = std::move(done)](error_code ec, std::size_t) {
       if (ec == websocket::error::closed) ec = asio::error::eof;
-      if (ec) return done(ec, {});
+      if (control_flood_ && !ec) ec = asio::error::connection_aborted;
+      if (ec) {
+        failure_ = describe(ec);
+        return done(ec, {});
+      }
       auto d = rbuf_.cdata();
       std::string_view msg(static_cast<const char*>(d.data()), d.size());
       const bool ok = ws_message_to_line(msg, line_);
@@ -85,8 +117,24 @@ class WsTransport final : public StreamTransport {
     });
   }
 
+  const char* describe(const error_code& ec) const noexcept {
+    if (control_flood_) return "Excess Flood";
+    if (ec == websocket::error::message_too_big) return "WebSocket message too big";
+    if (ec == websocket::error::bad_frame_payload) return "WebSocket text not UTF-8";
+    // Every other error of Beast's WebSocket category is a frame the RFC
+    // forbids (bad opcode, continuation, reserved bits, unmasked, ...).
+    if (ec.category() == websocket::make_error_code(websocket::error::closed).category())
+      return "WebSocket protocol error";
+    return nullptr;
+  }
+
   websocket::stream<tcp::socket&> ws_;
   std::shared_ptr<const HttpRequest> req_;
+  WsControlBudget control_;
+  double tokens_;
+  std::chrono::steady_clock::time_point tokens_at_;
+  bool control_flood_ = false;
+  const char* failure_ = nullptr;
   beast::flat_buffer rbuf_;
   std::string line_;   // the last message read, CRLF appended
   std::string out_;    // the lines being written
@@ -112,9 +160,10 @@ bool offers_irc_subprotocol(const HttpRequest& req) {
   return false;
 }
 
-TransportMaker ws_transport(std::shared_ptr<const HttpRequest> req, std::size_t max_message) {
-  return [req = std::move(req), max_message](tcp::socket& sock) -> std::unique_ptr<StreamTransport> {
-    return std::make_unique<WsTransport>(sock, req, max_message);
+TransportMaker ws_transport(std::shared_ptr<const HttpRequest> req, std::size_t max_message,
+                            WsControlBudget control) {
+  return [req = std::move(req), max_message, control](tcp::socket& sock) -> std::unique_ptr<StreamTransport> {
+    return std::make_unique<WsTransport>(sock, req, max_message, control);
   };
 }
 

@@ -406,7 +406,8 @@ class Client:
     """
 
     def __init__(self, address, nick: str = "", rcvbuf: Optional[int] = None,
-                 auto_pong: bool = True, connect_timeout: float = 5.0):
+                 auto_pong: bool = True, connect_timeout: float = 5.0,
+                 source: Optional[str] = None):
         self.nick = nick
         self.auto_pong = auto_pong
         self.log: list[Msg] = []
@@ -416,6 +417,8 @@ class Client:
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         if rcvbuf is not None:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        if source is not None:  # another loopback address (127.0.0.x): per-address limits
+            s.bind((source, 0))
         s.settimeout(T(connect_timeout))
         s.connect(tuple(address))
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

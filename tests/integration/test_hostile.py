@@ -10,6 +10,8 @@ Attackers connect from 127.0.0.2 (the harness, 127.0.0.1, stays exempt).
 Bounds: P99 50 ms on the 2-core machine (scaled by T() under sanitizers);
 RSS tolerance 16 MB (allocator caches: glibc keeps freed arenas)."""
 
+import json
+import os
 import socket
 import threading
 import time
@@ -39,6 +41,8 @@ class Chat:
         self.cs = registered(clients, srv, *[f"good{i}" for i in range(CHATTERS)], join=["#lobby"])
         self.sent = {c.nick: 0 for c in self.cs}
         self.rtts = []
+        self.slow = []  # (seconds since attack_t0, round trip) of those over 10 ms
+        self.attack_t0 = time.monotonic()
         self.stop = threading.Event()
         self.error = None
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -53,7 +57,10 @@ class Chat:
                     self.sent[c.nick] += 1
                     t0 = time.monotonic()
                     c.sync(timeout=10)
-                    self.rtts.append(time.monotonic() - t0)
+                    rtt = time.monotonic() - t0
+                    self.rtts.append(rtt)
+                    if rtt > 0.010:
+                        self.slow.append((round(t0 - self.attack_t0, 3), round(rtt * 1000, 1)))
                 time.sleep(0.25)
         except Exception as e:  # reported by finish()
             self.error = e
@@ -71,7 +78,9 @@ class Chat:
         assert len(self.rtts) >= CHATTERS * 4, len(self.rtts)
         r = sorted(self.rtts)
         p99 = r[min(len(r) - 1, int(len(r) * 0.99))]
-        assert p99 <= T(P99_BOUND_S), f"p99 {p99 * 1000:.1f} ms over {len(r)} round trips"
+        assert p99 <= T(P99_BOUND_S), \
+            f"p99 {p99 * 1000:.1f} ms over {len(r)} round trips; slow (s after the attack began, ms): " \
+            f"{self.slow[:30]}"
         for c in self.cs:
             c.sync(timeout=10)
             for other in self.cs:
@@ -120,13 +129,49 @@ def read_all(s, timeout):
     return data, False
 
 
-def run_attack(start_server, clients, attack, **cfg):
-    srv = start_server(connection_limit_exempt="127.0.0.1", **cfg)
+def cpu_seconds(srv):
+    """The server's user + system CPU time so far."""
+    with open(f"/proc/{srv.proc.pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def slow_handlers(srv):
+    """Event-loop handlers so far that ran over 10 ms (the server's
+    lobbyd_loop_handler_seconds histogram): what held a loop, and every
+    client of it, that long."""
+    import http.client
+    conn = http.client.HTTPConnection(*srv.endpoints["http"], timeout=T(5))
+    conn.request("GET", "/metrics")
+    text = conn.getresponse().read().decode()
+    conn.close()
+    b = {}
+    for line in text.splitlines():
+        if line.startswith("lobbyd_loop_handler_seconds_bucket"):
+            b[line.split('le="')[1].split('"')[0]] = int(float(line.rsplit(" ", 1)[1]))
+    return b["+Inf"] - b["0.01"]
+
+
+def run_attack(start_server, clients, attack, setup=None, **cfg):
+    """Starts a server (cfg), runs setup(srv) if given (before the baseline:
+    e.g. 500 idle members), then attack(srv) beside the chatting group, and
+    checks (a)-(e). attack returns what the attacker got (printed, and
+    appended as JSON to $LOBBYD_HOSTILE_REPORT when set, for
+    docs/benchmarks.md)."""
+    cfg.setdefault("connection_limit_exempt", "127.0.0.1")
+    srv = start_server(**cfg)
+    if setup is not None:
+        setup(srv)
     base = rss_kb(srv)
     with Chat(clients, srv) as chat:
         time.sleep(0.5)
-        t0 = time.monotonic()
+        t0 = chat.attack_t0 = time.monotonic()
+        cpu0 = cpu_seconds(srv)
+        slow0 = slow_handlers(srv)
         outcome = attack(srv)
+        attack_s = time.monotonic() - t0
+        cpu = cpu_seconds(srv) - cpu0
+        slow = slow_handlers(srv) - slow0
         # The group keeps chatting for at least 2.5 s of attack, however
         # quickly the attacker is dealt with.
         time.sleep(max(0.0, 2.5 - (time.monotonic() - t0)))
@@ -138,7 +183,17 @@ def run_attack(start_server, clients, attack, **cfg):
         time.sleep(0.2)
     after = rss_kb(srv)
     assert after <= base + RSS_TOLERANCE_KB, f"RSS {base} kB before, {after} kB after"
-    print(f"p99={p99 * 1000:.1f}ms rss_before={base}kB rss_after={after}kB outcome={outcome}")
+    print(f"p99={p99 * 1000:.1f}ms rss_before={base}kB rss_after={after}kB "
+          f"attack={attack_s:.2f}s server_cpu={cpu:.2f}s handlers_over_10ms={slow} outcome={outcome}")
+    report = os.environ.get("LOBBYD_HOSTILE_REPORT")
+    if report:
+        with open(report, "a") as f:
+            f.write(json.dumps({"test": os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0],
+                                "p99_ms": round(p99 * 1000, 2), "round_trips": len(chat.rtts),
+                                "rss_kb_before": base, "rss_kb_after": after,
+                                "attack_s": round(attack_s, 2), "server_cpu_s": round(cpu, 2),
+                                "handlers_over_10ms": slow,
+                                "outcome": outcome}, default=str) + "\n")
     return outcome
 
 
