@@ -38,7 +38,9 @@ class WsTransport final : public StreamTransport {
     // A ping is answered inside the read operation, never reaching the
     // session and its flood throttle: one client sent 800,000 pings in 3 s
     // and kept a worker 93 % busy answering them (issue 13's hostile suite).
-    // Past the budget the read is cancelled and the connection closes.
+    // Past the budget the socket is shut down and the connection closes.
+    // (The budget is the flood settings at the upgrade; a later change of
+    // them applies to new connections.)
     ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
       if (kind == websocket::frame_type::close || control_flood_) return;
       auto now = std::chrono::steady_clock::now();

@@ -53,12 +53,22 @@ def attacker(clients, srv, nick, source=ATTACKER, join=()):
     return c
 
 
-def flood(c, lines, timeout=30):
+# The server's CPU time one flood of these may cost: a throttled client
+# gets a small share of one worker, not a worker (measured: 0.01-0.03 s).
+FLOOD_CPU_S = 0.3
+
+
+def flood(c, lines, timeout=30, srv=None):
     """Sends every line at once, then waits for the answer to a PING sent
-    after them: returns (seconds until then, the lines received)."""
+    after them: returns (seconds until then, the lines received). With srv,
+    also checks the server's CPU time for it against FLOOD_CPU_S."""
     t0 = time.monotonic()
+    cpu0 = cpu_seconds(srv) if srv else 0.0
     c.send(*lines)
     got = c.sync(timeout=timeout)
+    if srv:
+        cpu = cpu_seconds(srv) - cpu0
+        assert cpu <= FLOOD_CPU_S, f"{len(lines)} lines cost the server {cpu:.2f} s of CPU"
     return time.monotonic() - t0, got
 
 
@@ -96,7 +106,7 @@ def test_join_flood_many_lines_many_channels(start_server, clients):
         # and 29 single JOINs of new names: 40 lines, all at once.
         wide = ["JOIN " + ",".join(f"#j{i}_{k}" for k in range(30)) for i in range(10)]
         narrow = [f"JOIN #n{i}" for i in range(29)]
-        took, got = flood(c, wide + ["JOIN 0"] + narrow)
+        took, got = flood(c, wide + ["JOIN 0"] + narrow, srv=srv)
         joins = [m for m in got if m.command == "JOIN" and m.nick == "joiner"]
         parts = [m for m in got if m.command == "PART" and m.nick == "joiner"]
         too_many = [m for m in got if m.command == "405"]
@@ -124,7 +134,7 @@ def test_table_new_flood(start_server, clients):
         lines = [f"TABLE NEW #lobby tictactoe" for _ in range(40)]
         lines += ["TABLE NEW #lobby nosuchgame", "TABLE NEW #lobby tictactoe seats=99",
                   "TABLE NEW #nowhere tictactoe", "TABLE NEW"]
-        took, got = flood(c, lines)
+        took, got = flood(c, lines, srv=srv)
         created = [m.params[1] for m in got if m.command == "TABLE" and m.params[0] == "CREATED"]
         # (d) 19 tables (with #lobby, max_lobbies_per_client = 20 channels),
         # then TOO_MANY_CHANNELS; bad requests get their codes; held.
@@ -159,11 +169,13 @@ def test_move_flood_at_a_running_table(start_server, clients):
         a_lines = [f"MOVE {table} {garbage[i % len(garbage)]}" for i in range(40)]
         b_lines = [f"MOVE {table} {i % 9}" for i in range(40)]  # out of turn
         t0 = time.monotonic()
+        cpu0 = cpu_seconds(srv)
         a.send(*a_lines)
         b.send(*b_lines)
         got_b = b.sync(timeout=30)
         got_a = a.sync(timeout=30)
         took = time.monotonic() - t0
+        assert cpu_seconds(srv) - cpu0 <= FLOOD_CPU_S
         # (d) every line answered, in turn; nothing changes: still ply 0.
         assert len(fails(got_b, "MOVE", "NOT_YOUR_TURN")) == 40, [m.raw for m in got_b[-3:]]
         bad = fails(got_a, "MOVE", "BAD_SYNTAX") + fails(got_a, "MOVE", "ILLEGAL_MOVE")
@@ -219,7 +231,7 @@ def test_register_flood_with_bad_passwords(start_server, clients):
         kinds = ["REGISTER victim * :wrong-password-{}", "REGISTER * * :short",
                  "REGISTER * * :" + "p" * 300, "REGISTER bad!name * :long enough {}"]
         lines = [kinds[i % 4].format(i) for i in range(40)]
-        took, got = flood(c, lines)
+        took, got = flood(c, lines, srv=srv)
         answered = [m for m in got if m.command == "FAIL" and m.params[0] == "REGISTER"]
         codes = {}
         for m in answered:
