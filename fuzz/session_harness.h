@@ -73,6 +73,18 @@ class SessionHarness {
     return clients_.size() - 1;
   }
 
+  // A client on a real socket instead of a pipe (tests of the plain-TCP
+  // engine: tests/core/broadcast_alloc_test.cpp). `socket` must belong to
+  // worker(0).io(); the caller keeps the other end.
+  void accept_socket(boost::asio::ip::tcp::socket socket, const boost::asio::ip::tcp::endpoint& peer) {
+    net::Worker& w = *workers_[0];
+    w.post([this, &w, socket = std::move(socket), peer]() mutable {
+      server_->accept(w, std::move(socket), peer);
+    });
+    settle();
+  }
+  net::Worker& worker(std::size_t i) { return *workers_.at(i); }
+
   void send(std::size_t client, std::string_view bytes) {
     clients_.at(client)->push(bytes);
     settle();

@@ -1,13 +1,9 @@
 // Asserts that the hot paths of the protocol layer never touch the heap:
 // parse() and LineFramer::next() over 100k lines, and LineBuilder once its
-// output string has grown. This binary replaces the global operator new and
-// delete with counting versions (malloc/free underneath, so it also works
-// under ASan, which then sees a consistent malloc/free pair).
+// output string has grown. This binary links tests/support/counting_new.cpp,
+// which replaces the global operator new with a counting one.
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,55 +11,8 @@
 #include "proto/format.h"
 #include "proto/line_framer.h"
 #include "proto/message.h"
+#include "counting_new.h"
 
-namespace {
-std::atomic<std::size_t> g_allocations{0};
-
-void* counted_alloc(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void* counted_alloc_aligned(std::size_t n, std::align_val_t al) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  std::size_t a = static_cast<std::size_t>(al);
-  if (a < sizeof(void*)) a = sizeof(void*);
-  void* p = nullptr;
-  if (posix_memalign(&p, a, n ? n : 1) == 0) return p;
-  throw std::bad_alloc();
-}
-}  // namespace
-
-// clang-format off
-void* operator new(std::size_t n) { return counted_alloc(n); }
-void* operator new[](std::size_t n) { return counted_alloc(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  try { return counted_alloc(n); } catch (...) { return nullptr; }
-}
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
-  try { return counted_alloc(n); } catch (...) { return nullptr; }
-}
-void* operator new(std::size_t n, std::align_val_t al) { return counted_alloc_aligned(n, al); }
-void* operator new[](std::size_t n, std::align_val_t al) { return counted_alloc_aligned(n, al); }
-void* operator new(std::size_t n, std::align_val_t al, const std::nothrow_t&) noexcept {
-  try { return counted_alloc_aligned(n, al); } catch (...) { return nullptr; }
-}
-void* operator new[](std::size_t n, std::align_val_t al, const std::nothrow_t&) noexcept {
-  try { return counted_alloc_aligned(n, al); } catch (...) { return nullptr; }
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
-// clang-format on
 
 namespace lobbyd::proto {
 namespace {
@@ -96,8 +45,8 @@ const std::vector<std::string>& sample_lines() {
 
 class AllocationCounter {
  public:
-  AllocationCounter() : start_(g_allocations.load(std::memory_order_relaxed)) {}
-  std::size_t count() const { return g_allocations.load(std::memory_order_relaxed) - start_; }
+  AllocationCounter() : start_(test::allocations()) {}
+  std::size_t count() const { return test::allocations() - start_; }
 
  private:
   std::size_t start_;
