@@ -20,9 +20,6 @@ namespace {
 
 constexpr std::string_view kCaps302 = "sasl=PLAIN draft/account-registration=before-connect";
 constexpr std::string_view kCaps = "sasl draft/account-registration";
-constexpr std::size_t kSaslChunk = 400;     // AUTHENTICATE splits payloads into 400-byte lines
-constexpr std::size_t kSaslMaxBytes = 1600; // account + password fit in far less
-constexpr int kMaxAuthFailures = 3;         // then the connection is closed
 
 void cap_reply(Session& s, std::string_view sub, std::string_view caps) {
   proto::LineBuilder b(s.line());
@@ -33,7 +30,7 @@ void cap_reply(Session& s, std::string_view sub, std::string_view caps) {
 
 // Applies "sasl -draft/account-registration ..." if every name is known.
 bool cap_request(Session& s, std::string_view list) {
-  bool sasl = s.cap_sasl;
+  bool sasl = s.registration().sasl_acknowledged();
   bool any = false;
   while (!list.empty()) {
     auto sp = list.find(' ');
@@ -47,13 +44,13 @@ bool cap_request(Session& s, std::string_view list) {
     else if (cap != "draft/account-registration") return false;
   }
   if (!any) return false;
-  s.cap_sasl = sasl;
+  s.registration().set_sasl_acknowledged(sasl);
   return true;
 }
 
 // A failed login counts; past the limit the connection goes.
 void count_failure(Session& s) {
-  if (++s.auth_failures >= kMaxAuthFailures) s.disconnect("Too many failed logins");
+  if (s.registration().count_failure()) s.disconnect("Too many failed logins");
 }
 
 void sasl_plain(Session& s, std::string_view payload) {
@@ -80,9 +77,9 @@ void sasl_plain(Session& s, std::string_view payload) {
     s.numeric(num::ERR_SASLFAIL, {}, "SASL authentication failed: authzid must be empty or the account");
     return;
   }
-  s.auth_pending = true;
+  s.registration().begin_check();  // authenticate() checked that none runs
   check_login(s.self(), std::move(account), std::move(password), [self = s.self()](AuthResult r) {
-    self->auth_pending = false;
+    self->registration().end_check();
     if (!self->open()) return;
     switch (r.status) {
       case AuthResult::Status::kOk:
@@ -111,19 +108,19 @@ void sasl_plain(Session& s, std::string_view payload) {
 void cap(Session& s, const proto::MessageView& m) {
   std::string_view sub = m.param(0);
   if (proto::iequals(sub, "LS")) {
-    if (!s.registered()) s.cap_negotiating = true;
+    if (!s.registered()) s.registration().begin_negotiation();
     int version = 0;
     std::string_view v = m.param(1);
     std::from_chars(v.data(), v.data() + v.size(), version);
-    if (version >= 302) s.cap_302 = true;
-    cap_reply(s, "LS", s.cap_302 ? kCaps302 : kCaps);
+    if (version >= 302) s.registration().set_cap_302();
+    cap_reply(s, "LS", s.registration().cap_302() ? kCaps302 : kCaps);
   } else if (proto::iequals(sub, "LIST")) {
-    cap_reply(s, "LIST", s.cap_sasl ? "sasl" : "");
+    cap_reply(s, "LIST", s.registration().sasl_acknowledged() ? "sasl" : "");
   } else if (proto::iequals(sub, "REQ")) {
-    if (!s.registered()) s.cap_negotiating = true;
+    if (!s.registered()) s.registration().begin_negotiation();
     cap_reply(s, cap_request(s, m.param(1)) ? "ACK" : "NAK", m.param(1));
   } else if (proto::iequals(sub, "END")) {
-    s.cap_negotiating = false;
+    s.registration().end_negotiation();
     s.try_complete_registration();
   } else {
     s.numeric(410, {sub}, "Invalid CAP command");
@@ -136,39 +133,38 @@ void authenticate(Session& s, const proto::MessageView& m) {
     s.numeric(num::ERR_SASLALREADY, {}, "You have already authenticated using SASL");
     return;
   }
-  if (s.auth_pending) {
+  Registration& reg = s.registration();
+  if (reg.checking()) {
     s.numeric(num::ERR_SASLFAIL, {}, "SASL authentication failed: a check is already running");
     return;
   }
   if (arg == "*") {
-    s.sasl_mech.clear();
-    s.sasl_buf.clear();
+    reg.sasl_abort();
     s.numeric(num::ERR_SASLABORTED, {}, "SASL authentication aborted");
     return;
   }
-  if (s.sasl_mech.empty()) {
+  if (!reg.sasl_active()) {
     if (!proto::iequals(arg, "PLAIN")) {
       s.numeric(num::RPL_SASLMECHS, {"PLAIN"}, "are available SASL mechanisms");
       s.numeric(num::ERR_SASLFAIL, {}, "SASL authentication failed: unsupported mechanism");
       return;
     }
-    s.sasl_mech = "PLAIN";
-    s.sasl_buf.clear();
+    reg.sasl_start();
     proto::LineBuilder b(s.line());
     b.command("AUTHENTICATE").param("+");
     s.send_line(b.finish());
     return;
   }
-  if (arg != "+") s.sasl_buf.append(arg);
-  if (s.sasl_buf.size() > kSaslMaxBytes || arg.size() > kSaslChunk) {
-    s.sasl_mech.clear();
-    s.sasl_buf.clear();
-    s.numeric(num::ERR_SASLTOOLONG, {}, "SASL message too long");
-    return;
+  std::string payload;
+  switch (reg.sasl_add(arg, payload)) {
+    case Registration::SaslStep::kMore:
+      return;
+    case Registration::SaslStep::kTooLong:
+      s.numeric(num::ERR_SASLTOOLONG, {}, "SASL message too long");
+      return;
+    case Registration::SaslStep::kComplete:
+      break;
   }
-  if (arg.size() == kSaslChunk) return;  // more chunks follow
-  std::string payload = std::exchange(s.sasl_buf, {});
-  s.sasl_mech.clear();
   sasl_plain(s, payload);
   sodium_memzero(payload.data(), payload.size());
 }
@@ -203,14 +199,13 @@ void register_account(Session& s, const proto::MessageView& m) {
          "Passwords have at most " + std::to_string(kMaxPasswordBytes) + " bytes");
     return;
   }
-  if (s.auth_pending) {
+  if (!s.registration().begin_check()) {
     send_fail(s, "REGISTER", "TEMPORARILY_UNAVAILABLE", {name}, "A login or registration is already running");
     return;
   }
-  s.auth_pending = true;
   std::string account(name);
   create_account(s.self(), account, std::string(password), [self = s.self(), account](AuthResult r) {
-    self->auth_pending = false;
+    self->registration().end_check();
     if (!self->open()) return;
     switch (r.status) {
       case AuthResult::Status::kOk: {
@@ -237,7 +232,7 @@ void pass(Session& s, const proto::MessageView& m) {
     s.numeric(num::ERR_ALREADYREGISTERED, {}, "You may not reregister");
     return;
   }
-  s.pass = std::string(m.params[0].substr(0, 64 + 1 + kMaxPasswordBytes));
+  s.registration().set_pass(m.params[0].substr(0, 64 + 1 + kMaxPasswordBytes));
 }
 
 void top(Session& s, const proto::MessageView& m) {

@@ -36,10 +36,9 @@ void send_notices(Session& s, const std::vector<std::string>& lines) {
 }
 
 void become_oper(const SessionPtr& self, bool ok) {
-  self->oper_pending = false;
+  self->registration().end_oper_check(ok);
   if (!self->open()) return;
   if (ok) {
-    self->oper = true;
     self->numeric(num::RPL_YOUREOPER, {}, "You are now an IRC operator");
   } else {
     self->numeric(num::ERR_PASSWDMISMATCH, {}, "Password incorrect");
@@ -71,12 +70,11 @@ void settings_oper(const SessionPtr& s, std::string name, std::string password) 
 }  // namespace
 
 void oper(Session& s, const proto::MessageView& m) {
-  if (s.oper) {
+  if (s.registration().oper()) {
     s.numeric(num::RPL_YOUREOPER, {}, "You are now an IRC operator");
     return;
   }
-  if (s.oper_pending) return;  // one check at a time per client
-  s.oper_pending = true;
+  if (!s.registration().begin_oper_check()) return;  // one check at a time per client
   // Operators are accounts whose role is 'operator'; the password is
   // checked like a login's (never logged, failures slowed).
   std::string name(m.params[0]), password(m.params[1]);
@@ -86,7 +84,7 @@ void oper(Session& s, const proto::MessageView& m) {
     if (r.status == AuthResult::Status::kBusy) {
       // The limit on checks in flight (per address or server-wide) holds
       // for the bootstrap operator's hash too, or OPER would bypass it.
-      self->oper_pending = false;
+      self->registration().end_oper_check(false);
       if (self->open()) self->numeric(num::ERR_PASSWDMISMATCH, {}, "Password checks are busy, try again later");
       return;
     }
@@ -95,7 +93,7 @@ void oper(Session& s, const proto::MessageView& m) {
 }
 
 void kill(Session& s, const proto::MessageView& m) {
-  if (!s.oper) {
+  if (!s.registration().oper()) {
     s.numeric(num::ERR_NOPRIVILEGES, {}, "Permission Denied- You're not an IRC operator");
     return;
   }
@@ -106,7 +104,7 @@ void kill(Session& s, const proto::MessageView& m) {
 }
 
 void profile(Session& s, const proto::MessageView& m) {
-  if (!s.oper) {
+  if (!s.registration().oper()) {
     s.numeric(num::ERR_NOPRIVILEGES, {}, "Permission Denied- You're not an IRC operator");
     return;
   }

@@ -216,8 +216,7 @@ void Server::shutdown(std::chrono::milliseconds grace, std::function<void()> on_
   for (net::Worker* w : workers_) {
     w->post([self = this, w, grace] {
       net::Worker::BusyScope busy(*w);
-      w->for_each_connection([grace](net::Connection& c) {
-        auto& s = static_cast<Session&>(c);
+      self->shard(*w).for_each_session([grace](Session& s) {
         s.send_copy("ERROR :Server shutting down\r\n");
         s.close("Server shutting down", true, grace);
       });
@@ -264,11 +263,10 @@ void Server::set_bans(BanListPtr bans) {
   std::atomic_store(&bans_, bans);
   if (bans->empty()) return;
   for (net::Worker* w : workers_) {
-    w->post([w, bans] {
+    w->post([this, w, bans] {
       net::Worker::BusyScope busy(*w);
       auto now = unix_now();
-      w->for_each_connection([&](net::Connection& c) {
-        auto& s = static_cast<Session&>(c);
+      shard(*w).for_each_session([&](Session& s) {
         if (!s.open() || !s.registered()) return;
         Session::Info i = s.info();
         if (const Ban* b = bans->match(i.nick, i.user, i.host, now)) s.ban(b->reason);
@@ -310,10 +308,9 @@ void Server::close_lobby(const LobbyPtr& lobby, std::string_view reason) {
 void Server::notice_all(std::string_view text) {
   auto msg = server_line("NOTICE", "*", text);
   for (net::Worker* w : workers_) {
-    w->post([w, msg] {
+    w->post([this, w, msg] {
       net::Worker::BusyScope busy(*w);
-      w->for_each_connection([&](net::Connection& c) {
-        auto& s = static_cast<Session&>(c);
+      shard(*w).for_each_session([&](Session& s) {
         if (s.open() && s.registered()) s.send(msg);
       });
       w->flush_now();

@@ -7,6 +7,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -35,6 +36,19 @@ struct Shard {
   SettingsPtr settings;          // this worker's snapshot
   std::uint64_t settings_version = 0;
   std::string line;              // scratch for formatting replies
+  // The worker's sessions, each from its construction to its on_closed():
+  // what the operator's actions (shutdown, bans, notices) walk. Kept here,
+  // typed, rather than casting the worker's connections to Session.
+  std::list<Session*> sessions;
+  // f(Session&) for each; f may close (and so unlist) the session it gets.
+  template <class F>
+  void for_each_session(F&& f) {
+    LOBBYD_ASSERT_IN_LOOP(*worker);
+    for (auto it = sessions.begin(); it != sessions.end();) {
+      auto cur = it++;
+      f(**cur);
+    }
+  }
 };
 
 class Server {

@@ -40,6 +40,8 @@ Session::Session(net::Worker& w, boost::asio::ip::tcp::socket socket, std::strin
       tokens_at_(last_heard_) {
   refresh_settings();
   tokens_ = settings().flood_burst;
+  listed_ = shard_.sessions.insert(shard_.sessions.end(), this);  // constructed on its worker's thread
+  is_listed_ = true;
 }
 
 Session::~Session() = default;
@@ -95,17 +97,19 @@ void Session::mark_spoke() {
 
 void Session::try_complete_registration() {
   LOBBYD_ASSERT_IN_LOOP(worker());
-  if (!open() || registered_ || cap_negotiating || auth_pending || nick_.empty() || user_.empty()) return;
-  if (!pass.empty() && account_.empty()) {
+  if (!open() || registered_ || registration_.negotiating() || registration_.checking() || nick_.empty() ||
+      user_.empty())
+    return;
+  if (registration_.has_pass() && account_.empty()) {
     // PASS <account>:<password>, or PASS <password> for the account named
     // like the nick: the fallback for clients without SASL.
-    std::string text = std::exchange(pass, {});
+    std::string text = registration_.take_pass();
     auto colon = text.find(':');
     std::string account = colon == std::string::npos ? nick_ : text.substr(0, colon);
     std::string password = colon == std::string::npos ? text : text.substr(colon + 1);
-    auth_pending = true;
+    registration_.begin_check();
     check_login(self(), std::move(account), std::move(password), [self = self()](AuthResult r) {
-      self->auth_pending = false;
+      self->registration_.end_check();
       if (!self->open()) return;
       if (r.status != AuthResult::Status::kOk) {
         bool later = r.status == AuthResult::Status::kUnavailable || r.status == AuthResult::Status::kBusy;
@@ -294,6 +298,7 @@ void Session::on_recvq_exceeded() {
 
 void Session::on_closed(std::string_view reason) {
   LOBBYD_ASSERT_IN_LOOP(worker());
+  if (std::exchange(is_listed_, false)) shard_.sessions.erase(listed_);
   server_.release_ip(address_key_, registered_);
   std::vector<SessionPtr> targets;
   if (registered_ && !server_.shutting_down()) {

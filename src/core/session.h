@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/lobby.h"
+#include "core/registration.h"
 #include "core/server.h"
 #include "net/connection.h"
 #include "net/loop_thread.h"
@@ -80,17 +81,12 @@ class Session final : public net::Connection {
   }
   void set_account(std::string account, std::string role);
 
-  // Registration steps (commands call these).
-  bool cap_negotiating = false;
-  bool cap_302 = false;        // CAP LS 302: capability values may be sent
-  bool cap_sasl = false;       // "sasl" acknowledged
-  bool auth_pending = false;   // a login or REGISTER is being checked
-  int auth_failures = 0;       // failed logins on this connection
-  std::string sasl_mech;       // "PLAIN" during an AUTHENTICATE exchange
-  std::string sasl_buf;        // its base64 chunks so far
-  std::string pass;            // PASS before registration: a login to try
-  bool oper = false;          // OPER succeeded
-  bool oper_pending = false;  // an OPER check is running on the side thread
+  // CAP, SASL, PASS, the login check in flight, OPER (core/registration.h):
+  // the owner thread's only.
+  Registration& registration() noexcept {
+    LOBBYD_ASSERT_IN_LOOP(worker());
+    return registration_;
+  }
   bool has_user() const noexcept { return !user_.empty(); }
   void try_complete_registration();
 
@@ -168,6 +164,9 @@ class Session final : public net::Connection {
   std::uint64_t lines_in_ = 0;
 
   std::vector<LobbyPtr> lobbies_;
+  Registration registration_;
+  std::list<Session*>::iterator listed_;  // in shard_.sessions until on_closed()
+  bool is_listed_ = false;
 };
 
 }  // namespace lobbyd::core
