@@ -32,17 +32,7 @@ class ConnectFourState final : public State {
     return moves;
   }
 
-  Result result() const override {
-    Result r;
-    r.over = over_;
-    r.scores = {0, 0};
-    if (!over_) return r;
-    r.winner = winner_;
-    r.draw = winner_ == kNoSeat;
-    r.reason = reason_;
-    if (winner_ != kNoSeat) r.scores[winner_] = 1;
-    return r;
-  }
+  Result result() const override { return win_or_draw(over_, winner_, reason_); }
 
   Json view(int seat) const override {
     Json j = common_view(seat);

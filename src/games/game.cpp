@@ -29,6 +29,18 @@ std::string_view code_name(Code code) noexcept {
   return "UNKNOWN";
 }
 
+Result win_or_draw(bool over, int winner, const std::string& reason) {
+  Result r;
+  r.over = over;
+  r.scores = {0, 0};
+  if (!over) return r;
+  r.winner = winner;
+  r.draw = winner == kNoSeat;
+  r.reason = reason;
+  if (winner != kNoSeat) r.scores[winner] = 1;
+  return r;
+}
+
 Json to_json(const Result& result) {
   Json j = {{"over", result.over}, {"scores", result.scores}};
   if (result.over) {

@@ -97,6 +97,9 @@ struct Result {
   std::vector<int> scores;  // one per seat, game-specific (docs/games.md)
 };
 Json to_json(const Result& result);
+// The result of a two-seat game that is won by one seat (1 point) or drawn
+// (tic-tac-toe, connect four): `winner` kNoSeat when over means a draw.
+Result win_or_draw(bool over, int winner, const std::string& reason);
 
 // A logged move: what the server appends to the table's move log.
 struct LoggedMove {

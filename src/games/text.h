@@ -4,25 +4,13 @@
 #include <string_view>
 #include <vector>
 
+#include "base/ascii.h"
+
 namespace lobbyd::games {
 
-inline char ascii_lower(char c) noexcept {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-inline std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = ascii_lower(c);
-  return out;
-}
-
-inline bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  }
-  return true;
-}
+using base::ascii_lower;
+inline std::string lower(std::string_view s) { return base::ascii_lower(s); }
+inline bool iequals(std::string_view a, std::string_view b) noexcept { return base::ascii_iequals(a, b); }
 
 inline bool is_space(char c) noexcept { return c == ' ' || c == '\t'; }
 

@@ -4,22 +4,13 @@
 #include <string>
 #include <string_view>
 
+#include "base/ascii.h"
+
 namespace lobbyd::proto {
 
-inline char fold_char(char c) noexcept { return (c >= 'A' && c <= 'Z') ? char(c + 32) : c; }
-
-inline std::string fold(std::string_view s) {
-  std::string r(s);
-  for (char& c : r) c = fold_char(c);
-  return r;
-}
-
-inline bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (fold_char(a[i]) != fold_char(b[i])) return false;
-  return true;
-}
+inline char fold_char(char c) noexcept { return base::ascii_lower(c); }
+inline std::string fold(std::string_view s) { return base::ascii_lower(s); }
+inline bool iequals(std::string_view a, std::string_view b) noexcept { return base::ascii_iequals(a, b); }
 
 // RFC 2812 nickname: letter or special first, then letters, digits, specials, '-'.
 bool valid_nick(std::string_view nick, std::size_t max_len) noexcept;
