@@ -112,37 +112,32 @@ class ReversiState final : public State {
     return n;
   }
 
+  // The opponent discs a disc of `seat` on `sq` would take in direction
+  // d: how many lie between sq and the next disc of `seat` (0: none).
+  int run(int sq, int seat, const int (&d)[2]) const {
+    int x = sq % kSize + d[0], y = sq / kSize + d[1], n = 0;
+    auto inside = [&] { return x >= 0 && x < kSize && y >= 0 && y < kSize; };
+    while (inside() && cells_[y * kSize + x] == 1 - seat) {
+      x += d[0];
+      y += d[1];
+      ++n;
+    }
+    return n > 0 && inside() && cells_[y * kSize + x] == seat ? n : 0;
+  }
+
   // Opponent discs that a disc of `seat` on `sq` would flip.
   int flips(int sq, int seat) const {
     if (cells_[sq] != kNoSeat) return 0;
-    const int x0 = sq % kSize, y0 = sq / kSize;
     int total = 0;
-    for (const auto& d : kDirs) {
-      int x = x0 + d[0], y = y0 + d[1], n = 0;
-      while (x >= 0 && x < kSize && y >= 0 && y < kSize && cells_[y * kSize + x] == 1 - seat) {
-        x += d[0];
-        y += d[1];
-        ++n;
-      }
-      if (n > 0 && x >= 0 && x < kSize && y >= 0 && y < kSize && cells_[y * kSize + x] == seat) {
-        total += n;
-      }
-    }
+    for (const auto& d : kDirs) total += run(sq, seat, d);
     return total;
   }
 
   void place(int sq, int seat) {
     const int x0 = sq % kSize, y0 = sq / kSize;
     for (const auto& d : kDirs) {
-      int x = x0 + d[0], y = y0 + d[1], n = 0;
-      while (x >= 0 && x < kSize && y >= 0 && y < kSize && cells_[y * kSize + x] == 1 - seat) {
-        x += d[0];
-        y += d[1];
-        ++n;
-      }
-      if (n > 0 && x >= 0 && x < kSize && y >= 0 && y < kSize && cells_[y * kSize + x] == seat) {
-        for (int k = 1; k <= n; ++k) cells_[(y0 + d[1] * k) * kSize + x0 + d[0] * k] = seat;
-      }
+      const int n = run(sq, seat, d);
+      for (int k = 1; k <= n; ++k) cells_[(y0 + d[1] * k) * kSize + x0 + d[0] * k] = seat;
     }
     cells_[sq] = seat;
   }
