@@ -37,8 +37,7 @@ class SessionHarness {
       store::parse_db_url("sqlite::memory:", opts.url);
       store_ = std::make_unique<store::Store>(opts, listener_);
       store_->connect_now();  // throws if it cannot: a harness without its database is no test
-      server_->db_write = [this](store::WriteOp op) { store_->enqueue(std::move(op)); };
-      server_->db_query = [this](store::Query q) { store_->query(std::move(q)); };
+      server_->set_store(store_.get());
     }
   }
   SessionHarness(const SessionHarness&) = delete;

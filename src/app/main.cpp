@@ -85,17 +85,15 @@ int main(int argc, char** argv) {
       store::StoreOptions{db_url, std::chrono::milliseconds(cfg.settings.db_poll_ms)}, control);
   control.set_store(store.get());
   // Set before the restore below: a restored game that ends at once writes its result.
-  server.db_write = [&store](store::WriteOp op) { store->enqueue(std::move(op)); };
-  server.db_query = [&store](store::Query q) { store->query(std::move(q)); };
+  server.set_store(store.get());
   try {
     store->connect_now();
     // Ratings and unfinished tables come back before the first client.
-    bool read = store->read_at_start([&server](soci::session& sql) {
-      core::RatingBook::read(sql, server.ratings());
-      std::size_t n = core::restore_tables(server, sql);
+    if (auto start = store->read_start_state()) {
+      server.ratings().load(start->ratings);
+      std::size_t n = core::restore_tables(server, *start);
       if (n > 0) spdlog::info("restored {} unfinished table(s)", n);
-    });
-    if (!read) {
+    } else {
       // Without the database's ids, new table ids must not reuse old ones.
       server.tables().continue_after(static_cast<std::uint64_t>(base::unix_now_ms()));
       spdlog::warn("database away at start: no tables restored, games unrated until a restart with it");

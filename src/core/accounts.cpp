@@ -1,7 +1,6 @@
 #include "core/accounts.h"
 
 #include <boost/asio/steady_timer.hpp>
-#include <soci/soci.h>
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
@@ -10,7 +9,6 @@
 #include "core/unix_time.h"
 #include "proto/casemap.h"
 #include "proto/numerics.h"
-#include "store/store.h"
 
 namespace lobbyd::core {
 
@@ -129,40 +127,33 @@ void check_login(const SessionPtr& s, std::string account, std::string password,
   Server& server = s->server();
   if (!take_address_slot(s, done)) return;
   auto guard = std::make_shared<InFlight>(server);
-  if (!guard->ok || !server.db_query)
+  if (!guard->ok || !server.store())
     return answer(s, only(guard->ok ? AuthResult::Status::kUnavailable : AuthResult::Status::kBusy), std::move(done));
   auto key = proto::fold(account);
-  auto shared_done = std::make_shared<std::function<void(AuthResult)>>(std::move(done));
-  server.db_query(store::Query{
-      "account lookup",
-      [s, key, password = std::move(password), shared_done, guard](soci::session& sql) mutable {
-        std::string hash, role;
-        long long disabled = 0;
-        sql << "SELECT password_hash, role, disabled FROM accounts WHERE name = :name",
-            soci::use(key, "name"), soci::into(hash), soci::into(role), soci::into(disabled);
-        bool found = sql.got_data();
+  server.store()->find_account(
+      key, [s, key, password = std::move(password), done = std::move(done),
+            guard](store::Result<std::optional<store::Account>> found) mutable {
+        if (!found) return answer(s, only(AuthResult::Status::kUnavailable), std::move(done));
         // Verified on the side thread, not here: the store thread serves
         // everyone's queries and polls.
+        std::optional<store::Account> a = std::move(found.value());
+        std::string hash = a ? a->password_hash : std::string();
         s->server().run_blocking(
             s->worker(),
-            [hash, password = std::move(password), found] {
+            [hash = std::move(hash), password = std::move(password), known = a.has_value()] {
               // An unknown account costs the same hash as a wrong password.
               static const std::string dummy = hash_password("lobbyd-dummy-password");
-              return verify_password(found ? hash : dummy, password) && found;
+              return verify_password(known ? hash : dummy, password) && known;
             },
-            [s, key, role, disabled, shared_done, guard](bool ok) {
+            [s, key, a = std::move(a), done = std::move(done), guard](bool ok) mutable {
               AuthResult r;
               if (!ok) r.status = AuthResult::Status::kBadCredentials;
-              else if (disabled != 0) r.status = AuthResult::Status::kDisabled;
-              else r = AuthResult{AuthResult::Status::kOk, key, role.empty() ? "player" : role};
-              if (r.status == AuthResult::Status::kOk && s->server().db_write)
-                s->server().db_write(store::WriteOp{
-                    "accounts last_login", "UPDATE accounts SET last_login_at = :t WHERE name = :name",
-                    {{"t", unix_now()}, {"name", key}}});
-              answer(s, std::move(r), std::move(*shared_done));
+              else if (a->disabled) r.status = AuthResult::Status::kDisabled;
+              else r = AuthResult{AuthResult::Status::kOk, key, a->role.empty() ? "player" : a->role};
+              if (r.status == AuthResult::Status::kOk) s->server().store()->record_login(key, unix_now());
+              answer(s, std::move(r), std::move(done));
             });
-      },
-      [s, shared_done] { answer(s, only(AuthResult::Status::kUnavailable), std::move(*shared_done)); }});
+      });
 }
 
 void create_account(const SessionPtr& s, std::string account, std::string password,
@@ -170,54 +161,34 @@ void create_account(const SessionPtr& s, std::string account, std::string passwo
   Server& server = s->server();
   if (!take_address_slot(s, done)) return;
   auto guard = std::make_shared<InFlight>(server);
-  if (!guard->ok || !server.db_query)
+  if (!guard->ok || !server.store())
     return answer(s, only(guard->ok ? AuthResult::Status::kUnavailable : AuthResult::Status::kBusy), std::move(done));
   auto shared_done = std::make_shared<std::function<void(AuthResult)>>(std::move(done));
   std::string key = proto::fold(account);
+  auto reply = [s, shared_done](AuthResult::Status status) { answer(s, only(status), std::move(*shared_done)); };
   // Is the name free? Asked before hashing: a REGISTER of a taken name used
   // to cost a whole argon2id hash (~90 ms of CPU, 64 MiB) to be refused, so
   // a client repeating it at its line rate kept a side thread busy for
   // nothing (issue 13's hostile suite). ACCOUNT_EXISTS tells that the name
   // is taken either way.
-  auto unavailable = [s, shared_done] { answer(s, only(AuthResult::Status::kUnavailable), std::move(*shared_done)); };
-  server.db_query(store::Query{
-      "account exists",
-      [s, key, display = std::move(account), password = std::move(password), shared_done, guard,
-       unavailable](soci::session& sql) mutable {
-        long long n = 0;
-        sql << "SELECT COUNT(*) FROM accounts WHERE name = :name", soci::use(key, "name"), soci::into(n);
-        if (n != 0) return answer(s, only(AuthResult::Status::kExists), std::move(*shared_done));
-        // Hash on the side thread, then insert on the store thread.
-        s->server().run_blocking(
-            s->worker(), [password = std::move(password)] { return hash_password(password); },
-            [s, key, display, shared_done, guard, unavailable](std::string hash) {
-              if (hash.empty() || !s->server().db_query) return unavailable();
-              s->server().db_query(store::Query{
-                  "account create",
-                  [s, key, display, hash, shared_done, guard](soci::session& sql) {
-                    long long n = 0;
-                    sql << "SELECT COUNT(*) FROM accounts WHERE name = :name", soci::use(key, "name"),
-                        soci::into(n);
-                    AuthResult r = only(AuthResult::Status::kExists);
-                    if (n == 0) {
-                      try {
-                        sql << "INSERT INTO accounts (name, display, password_hash) VALUES (:name, :display, :hash)",
-                            soci::use(key, "name"), soci::use(display, "display"), soci::use(hash, "hash");
-                        r = AuthResult{AuthResult::Status::kOk, key, "player"};
-                        spdlog::info("account {} created", key);
-                      } catch (const soci::soci_error&) {
-                        // A concurrent REGISTER of the same name won the UNIQUE race.
-                        sql << "SELECT COUNT(*) FROM accounts WHERE name = :name", soci::use(key, "name"),
-                            soci::into(n);
-                        if (n == 0) throw;
-                      }
-                    }
-                    answer(s, std::move(r), std::move(*shared_done));
-                  },
-                  unavailable});
-            });
-      },
-      unavailable});
+  server.store()->account_taken(key, [s, key, display = std::move(account), password = std::move(password),
+                                      shared_done, guard, reply](store::Result<bool> taken) mutable {
+    if (!taken) return reply(AuthResult::Status::kUnavailable);
+    if (*taken) return reply(AuthResult::Status::kExists);
+    // Hash on the side thread, then insert on the store thread.
+    s->server().run_blocking(
+        s->worker(), [password = std::move(password)] { return hash_password(password); },
+        [s, key, display, shared_done, guard, reply](std::string hash) {
+          if (hash.empty()) return reply(AuthResult::Status::kUnavailable);  // out of memory
+          s->server().store()->create_account(
+              store::Account{key, std::move(hash), "player", false}, display,
+              [s, key, shared_done, guard, reply](store::Result<store::Created> created) {
+                if (!created) return reply(AuthResult::Status::kUnavailable);
+                if (*created == store::Created::kTaken) return reply(AuthResult::Status::kExists);
+                answer(s, AuthResult{AuthResult::Status::kOk, key, "player"}, std::move(*shared_done));
+              });
+        });
+  });
 }
 
 void logged_in(const SessionPtr& s, const AuthResult& r) {

@@ -34,14 +34,7 @@ void ControlPlane::report(std::string_view source, std::string_view ref, const s
   std::string key = fmt::format("{}\x1f{}\x1f{}", source, ref, message);
   if (!reported_.insert(key).second) return;
   spdlog::error("database {} '{}': {}", source, ref, message);
-  if (store_)
-    store_->enqueue(store::WriteOp{
-        fmt::format("config_errors {} {}", source, ref),
-        "INSERT INTO config_errors (source, ref, message, created_at) VALUES (:source, :ref, :message, :at)",
-        {{"source", std::string(source)},
-         {"ref", std::string(ref.substr(0, 255))},
-         {"message", message.substr(0, 1000)},
-         {"at", unix_now()}}});
+  if (store_) store_->record_config_error(std::string(source), std::string(ref), message, unix_now());
 }
 
 void ControlPlane::on_settings(std::vector<store::SettingRow> rows) {

@@ -9,8 +9,7 @@
 #include <string>
 
 #include "core/server.h"
-#include "store/rows.h"
-#include "store/store.h"
+#include "store/port.h"
 
 namespace lobbyd::core {
 
@@ -33,7 +32,7 @@ class ControlPlane final : public store::StoreListener {
 
   // base: the settings from the config file (what a deleted row reverts to).
   ControlPlane(Server& server, Settings base, Hooks hooks);
-  void set_store(store::Store* s) { store_ = s; }
+  void set_store(store::Port* s) { store_ = s; }
 
   void on_settings(std::vector<store::SettingRow> rows) override;
   void on_lobbies(std::vector<store::LobbyRow> rows) override;
@@ -47,7 +46,7 @@ class ControlPlane final : public store::StoreListener {
   Server& server_;
   const Settings base_;
   Hooks hooks_;
-  store::Store* store_ = nullptr;
+  store::Port* store_ = nullptr;
   std::map<std::string, std::string> last_good_;   // setting key -> last accepted value
   std::set<std::string> reported_;                 // errors already reported
   std::set<std::string> db_lobbies_;               // folded names of lobbies the table manages

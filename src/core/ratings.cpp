@@ -2,18 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
-#include <soci/soci.h>
 
-#include "core/unix_time.h"
 
 namespace lobbyd::core {
 
 double elo_expected(int a, int b) { return 1.0 / (1.0 + std::pow(10.0, (b - a) / 400.0)); }
 
-void RatingBook::load(std::vector<Entry> rows, std::vector<std::string> games) {
+void RatingBook::load(const std::vector<store::RatingRow>& rows) {
   std::lock_guard lock(mu_);
-  for (std::size_t i = 0; i < rows.size() && i < games.size(); ++i)
-    by_game_[games[i]][rows[i].account] = rows[i];
+  for (const auto& r : rows) by_game_[r.game][r.account] = Entry{r.account, r.rating, r.games, r.wins, r.losses, r.draws};
   loaded_ = true;
 }
 
@@ -27,26 +24,10 @@ bool RatingBook::loaded() const {
   return loaded_;
 }
 
-void RatingBook::read(soci::session& sql, RatingBook& into) {
-  std::vector<Entry> rows;
-  std::vector<std::string> games;
-  std::string account, game;
-  int rating = 0, n = 0, w = 0, l = 0, d = 0;
-  soci::statement st = (sql.prepare << "SELECT account, game, rating, games, wins, losses, draws FROM ratings",
-                        soci::into(account), soci::into(game), soci::into(rating), soci::into(n),
-                        soci::into(w), soci::into(l), soci::into(d));
-  st.execute();
-  while (st.fetch()) {
-    rows.push_back(Entry{account, rating, n, w, l, d});
-    games.push_back(game);
-  }
-  into.load(std::move(rows), std::move(games));
-}
-
 std::vector<std::optional<int>> RatingBook::apply(std::string_view game,
                                                   const std::vector<std::string>& accounts,
                                                   const games::Result& result,
-                                                  std::vector<store::WriteOp>& writes) {
+                                                  std::vector<store::RatingRow>& saved) {
   const std::size_t n = accounts.size();
   std::vector<std::optional<int>> change(n);
   std::vector<std::size_t> rated;
@@ -79,7 +60,6 @@ std::vector<std::optional<int>> RatingBook::apply(std::string_view game,
       double actual = sa == sb ? 0.5 : (sa > sb ? 1.0 : 0.0);
       delta[a] += k * (actual - elo_expected(e[a]->rating, e[b]->rating));
     }
-  const std::int64_t now = unix_now();
   for (std::size_t a = 0; a < rated.size(); ++a) {
     Entry& x = *e[a];
     int d = static_cast<int>(std::lround(delta[a]));
@@ -89,22 +69,7 @@ std::vector<std::optional<int>> RatingBook::apply(std::string_view game,
     else if (static_cast<int>(rated[a]) == result.winner) ++x.wins;
     else ++x.losses;
     change[rated[a]] = d;
-    // Absolute values, so a replayed or reordered write cannot drift.
-    writes.push_back(store::WriteOp{"ratings " + x.account,
-                                    "DELETE FROM ratings WHERE account = :account AND game = :game",
-                                    {{"account", x.account}, {"game", std::string(game)}}});
-    writes.push_back(store::WriteOp{
-        "ratings " + x.account,
-        "INSERT INTO ratings (account, game, rating, games, wins, losses, draws, updated_at) "
-        "VALUES (:account, :game, :rating, :games, :wins, :losses, :draws, :t)",
-        {{"account", x.account},
-         {"game", std::string(game)},
-         {"rating", std::int64_t(x.rating)},
-         {"games", std::int64_t(x.games)},
-         {"wins", std::int64_t(x.wins)},
-         {"losses", std::int64_t(x.losses)},
-         {"draws", std::int64_t(x.draws)},
-         {"t", now}}});
+    saved.push_back(store::RatingRow{x.account, std::string(game), x.rating, x.games, x.wins, x.losses, x.draws});
   }
   return change;
 }

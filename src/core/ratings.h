@@ -1,7 +1,7 @@
 #pragma once
 // Per-game Elo ratings of accounts. The book lives in memory (read from the
 // `ratings` table at start) so that a finished game and TOP never wait for
-// the database; every change is written back through the store's queue.
+// the database; every change goes back as a store::RatingRow (the port).
 // Thread-safe: tables finish on any worker.
 #include <cstdint>
 #include <map>
@@ -30,23 +30,21 @@ class RatingBook {
   // Start-up: the rows of the `ratings` table. Until load() ran (the
   // database was away at start) games are unrated, so that a stale book
   // never overwrites the database's figures.
-  void load(std::vector<Entry> rows_by_game_then_account, std::vector<std::string> games);
+  void load(const std::vector<store::RatingRow>& rows);
   void mark_loaded();
   bool loaded() const;
 
   // A finished game. accounts[i]: seat i's account ("" = guest). Seats with
   // an account are rated against each other pairwise (a win scores 1, a
   // loss 0, a draw or two losers 0.5). Returns each seat's rating change
-  // (nullopt: unrated) and appends the writes that persist it.
+  // (nullopt: unrated) and appends each rated account's new row to `saved`
+  // (absolute figures, for store::Port::save_rating).
   std::vector<std::optional<int>> apply(std::string_view game, const std::vector<std::string>& accounts,
-                                        const games::Result& result, std::vector<store::WriteOp>& writes);
+                                        const games::Result& result, std::vector<store::RatingRow>& saved);
 
   // The best n of a game, by rating (ties: more games, then name).
   std::vector<Entry> top(std::string_view game, std::size_t n) const;
   std::optional<Entry> find(std::string_view game, std::string_view account) const;
-
-  // Reads the `ratings` table (store thread, start-up).
-  static void read(soci::session& sql, RatingBook& into);
 
  private:
   mutable std::mutex mu_;

@@ -21,7 +21,7 @@
 #include "core/settings.h"
 #include "net/transport.h"
 #include "net/worker.h"
-#include "store/rows.h"
+#include "store/port.h"
 
 namespace lobbyd::core {
 
@@ -117,11 +117,12 @@ class Server {
   std::vector<std::string> stats_lines() const;
   // Extra STATS lines from other parts (the store); set once at start-up.
   std::function<std::string()> extra_stats;
-  // Writes to the database (Store::enqueue); set once at start-up. Game
-  // tables write their moves and results through it. Any thread.
-  std::function<void(store::WriteOp)> db_write;
-  // Reads and writes someone waits for (logins, REGISTER): Store::query.
-  std::function<void(store::Query)> db_query;
+  // The database, through its typed port (store/port.h): accounts, ratings,
+  // game tables and moves. Set once at start-up, before the loops run (and
+  // before tables are restored); null without one (in-process tests): then
+  // nothing is written and logins answer "unavailable". Any thread.
+  void set_store(store::Port* port) noexcept { store_ = port; }
+  store::Port* store() const noexcept { return store_; }
   // Password checks in flight (core/accounts.cpp bounds them).
   std::atomic<int> auth_inflight{0};
   // Password checks in flight per client address (the per-address limits'
@@ -163,6 +164,7 @@ class Server {
   LobbyRegistry lobbies_;
   std::unique_ptr<TableRegistry> tables_;
   std::unique_ptr<RatingBook> ratings_;
+  store::Port* store_ = nullptr;
   std::mutex accounts_mu_;
   std::unordered_map<std::string, std::weak_ptr<Session>> accounts_online_;
   std::int64_t started_at_;

@@ -185,25 +185,13 @@ void Table::start_locked() {
 }
 
 void Table::write_table_row_locked() {
-  if (!server_.db_write) return;
+  store::Port* db = server_.store();
+  if (!db) return;
   games::Json players = games::Json::array();
   for (const Seat& x : seats_) players.push_back({{"nick", x.nick}, {"account", x.account}});
-  // One row per table, replaced at each round: what a restart restores.
-  server_.db_write(store::WriteOp{"game_tables " + name_, "DELETE FROM game_tables WHERE id = :id",
-                                  {{"id", std::int64_t(id_)}}});
-  server_.db_write(store::WriteOp{
-      "game_tables " + name_,
-      "INSERT INTO game_tables (id, lobby, game, options, seats, seed, round, players, state, started_at) "
-      "VALUES (:id, :lobby, :game, :options, :seats, :seed, :round, :players, 'playing', :started_at)",
-      {{"id", std::int64_t(id_)},
-       {"lobby", lobby_},
-       {"game", std::string(game_.name())},
-       {"options", games::to_string(setup_.options)},
-       {"seats", std::int64_t(seats_.size())},
-       {"seed", std::int64_t(seed_)},
-       {"round", std::int64_t(round_)},
-       {"players", base::json_text(players)},
-       {"started_at", started_at_}}});
+  db->save_round(store::TableRound{id_, lobby_, std::string(game_.name()), games::to_string(setup_.options),
+                                   static_cast<int>(seats_.size()), seed_, round_, base::json_text(players),
+                                   started_at_});
 }
 
 void Table::send_states_locked() {
@@ -288,8 +276,8 @@ void Table::finish_locked() {
   out["seed"] = seed_;  // now that nothing is hidden any more: the game can be replayed
   std::vector<std::string> accounts;
   for (const Seat& x : seats_) accounts.push_back(x.account);
-  std::vector<store::WriteOp> rating_writes;
-  auto changes = server_.ratings().apply(game_.name(), accounts, res, rating_writes);
+  std::vector<store::RatingRow> rating_rows;
+  auto changes = server_.ratings().apply(game_.name(), accounts, res, rating_rows);
   games::Json rating_change = games::Json::array(), rating = games::Json::array();
   bool rated = false;
   for (std::size_t i = 0; i < seats_.size(); ++i) {
@@ -307,29 +295,17 @@ void Table::finish_locked() {
   out["rating_change"] = rating_change;
   out["rating"] = rating;
   to_channel(game_json_line("OVER", base::json_text(out)));
-  if (server_.db_write) {
-    for (auto& w : rating_writes) server_.db_write(std::move(w));
-    server_.db_write(store::WriteOp{"game_tables " + name_,
-                                    "UPDATE game_tables SET state = 'over', ended_at = :t WHERE id = :id",
-                                    {{"t", unix_now()}, {"id", std::int64_t(id_)}}});
+  if (store::Port* db = server_.store()) {
+    const std::int64_t now = unix_now();
+    for (auto& r : rating_rows) db->save_rating(std::move(r), now);
     games::Json moves = games::Json::array();
     for (const auto& m : moves_) moves.push_back(games::Json::array({m.seat, m.text}));
     games::Json outcome = out;
     outcome["seed"] = seed_;
     outcome["options"] = games::to_string(setup_.options);
     outcome["round"] = round_;
-    server_.db_write(store::WriteOp{
-        "game_results " + name_,
-        "INSERT INTO game_results (table_id, game, lobby, players, outcome, moves, started_at, ended_at) "
-        "VALUES (:table_id, :game, :lobby, :players, :outcome, :moves, :started_at, :ended_at)",
-        {{"table_id", std::int64_t(id_)},
-         {"game", std::string(game_.name())},
-         {"lobby", lobby_},
-         {"players", base::json_text(players)},
-         {"outcome", base::json_text(outcome)},
-         {"moves", base::json_text(moves)},
-         {"started_at", started_at_},
-         {"ended_at", unix_now()}}});
+    db->save_result(store::GameResultRow{id_, std::string(game_.name()), lobby_, base::json_text(players),
+                                         base::json_text(outcome), base::json_text(moves), started_at_, now});
   }
   // Players who left cannot ask for a rematch: their seats become free.
   for (Seat& x : seats_)
@@ -342,28 +318,20 @@ void Table::finish_locked() {
 
 void Table::write_move_locked(int seat, const std::string& text, bool durable) {
   moves_.push_back(games::LoggedMove{seat, text});
-  if (!server_.db_write) return;
+  store::Port* db = server_.store();
+  if (!db) return;
   std::function<void(bool)> on_done;
   if (durable)
     on_done = [w = weak_from_this()](bool committed) {  // on the store thread
       if (auto t = w.lock()) t->timer_worker_.post([t, committed] { t->move_committed(committed); });
     };
-  server_.db_write(store::WriteOp{
-      "table_moves " + name_,
-      "INSERT INTO table_moves (table_id, round, ply, seat, nick, move, created_at) "
-      "VALUES (:table_id, :round, :ply, :seat, :nick, :move, :created_at)",
-      {{"table_id", std::int64_t(id_)},
-       {"round", std::int64_t(round_)},
-       {"ply", std::int64_t(moves_.size())},
-       {"seat", std::int64_t(seat)},
-       {"nick", seats_[seat].nick},
-       {"move", text},
-       {"created_at", unix_now()}},
-      std::move(on_done)});
+  db->save_move(store::MoveRow{id_, round_, static_cast<std::int64_t>(moves_.size()), seat, seats_[seat].nick,
+                               text, unix_now()},
+                std::move(on_done));
 }
 
 void Table::played_locked(int seat, const std::string& logged) {
-  bool durable = server_.db_write && server_.settings_holder().get()->durable_moves;
+  bool durable = server_.store() && server_.settings_holder().get()->durable_moves;
   write_move_locked(seat, logged, durable);
   if (!durable) return after_move_locked();
   // Nobody learns of the move before the database has it: a kill -9 now

@@ -21,10 +21,7 @@
 #include "core/lobby.h"
 #include "games/game.h"
 #include "net/worker.h"
-
-namespace soci {
-class session;
-}
+#include "store/rows.h"
 
 namespace lobbyd::core {
 
@@ -214,8 +211,8 @@ void table_channel_joined(Server& server, const SessionPtr& s, const LobbyPtr& c
 // held for its account. Owner thread of s.
 void resume_tables(Server& server, const SessionPtr& s);
 
-// Start-up: reads the unfinished tables from the database (store thread,
-// before the event loops run) and restores them. Returns how many.
-std::size_t restore_tables(Server& server, soci::session& sql);
+// Start-up, before the event loops run: restores the unfinished tables the
+// database logged (store::Port::read_start_state). Returns how many.
+std::size_t restore_tables(Server& server, const store::StartState& state);
 
 }  // namespace lobbyd::core

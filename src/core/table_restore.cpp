@@ -4,7 +4,6 @@
 // over its moves, so a table comes back exactly where its log ends. Its
 // seats are held for resume_grace_s for the players to log in again.
 #include <nlohmann/json.hpp>
-#include <soci/soci.h>
 #include <spdlog/spdlog.h>
 
 #include "core/server.h"
@@ -14,11 +13,6 @@
 namespace lobbyd::core {
 
 namespace {
-
-struct OpenRow {
-  long long id = 0, seats = 0, seed = 0, round = 0, started_at = 0;
-  std::string lobby, game, options, players;
-};
 
 std::vector<std::string_view> split_spaces(std::string_view text) {
   std::vector<std::string_view> out;
@@ -31,40 +25,19 @@ std::vector<std::string_view> split_spaces(std::string_view text) {
   return out;
 }
 
-long long max_of(soci::session& sql, const char* query) {
-  long long v = 0;
-  soci::indicator ind = soci::i_null;
-  sql << query, soci::into(v, ind);
-  return ind == soci::i_ok ? v : 0;
-}
-
 }  // namespace
 
-std::size_t restore_tables(Server& server, soci::session& sql) {
+std::size_t restore_tables(Server& server, const store::StartState& state) {
   // Table ids go on after the highest the database has seen, so that a new
   // table never shares its id (and move log) with an old one.
-  long long highest = std::max({max_of(sql, "SELECT MAX(id) FROM game_tables"),
-                                max_of(sql, "SELECT MAX(table_id) FROM table_moves"),
-                                max_of(sql, "SELECT MAX(table_id) FROM game_results")});
-  server.tables().continue_after(static_cast<std::uint64_t>(highest));
-
-  std::vector<OpenRow> rows;
-  {
-    OpenRow r;
-    soci::statement st = (sql.prepare << "SELECT id, lobby, game, options, seats, seed, round, players, started_at "
-                                         "FROM game_tables WHERE state = 'playing' ORDER BY id",
-                          soci::into(r.id), soci::into(r.lobby), soci::into(r.game), soci::into(r.options),
-                          soci::into(r.seats), soci::into(r.seed), soci::into(r.round), soci::into(r.players),
-                          soci::into(r.started_at));
-    st.execute();
-    while (st.fetch()) rows.push_back(r);
-  }
+  server.tables().continue_after(state.highest_table_id);
   std::size_t restored = 0;
   const auto& workers = server.workers();
-  for (const OpenRow& r : rows) {
+  for (const store::SavedTable& open : state.open_tables) {
+    const store::TableRound& r = open.round;
     auto fail = [&](const std::string& why) {
       spdlog::error("table &{}: cannot restore ({}); marked 'broken'", r.id, why);
-      sql << "UPDATE game_tables SET state = 'broken' WHERE id = :id", soci::use(r.id, "id");
+      if (server.store()) server.store()->mark_table_broken(r.id);
     };
     auto game = games::lookup_game(r.game);
     if (!game) {
@@ -77,10 +50,10 @@ std::size_t restore_tables(Server& server, soci::session& sql) {
       fail("options: " + setup.error().reason);
       continue;
     }
-    setup->seats = static_cast<int>(r.seats);
+    setup->seats = r.seats;
     Table::Saved saved;
-    saved.seed = static_cast<std::uint64_t>(r.seed);
-    saved.round = static_cast<int>(r.round);
+    saved.seed = r.seed;
+    saved.round = r.round;
     saved.started_at = r.started_at;
     try {
       auto players = games::Json::parse(r.players);
@@ -90,19 +63,11 @@ std::size_t restore_tables(Server& server, soci::session& sql) {
       fail(std::string("players: ") + e.what());
       continue;
     }
-    {
-      int seat = 0;
-      std::string move;
-      soci::statement st = (sql.prepare << "SELECT seat, move FROM table_moves WHERE table_id = :id AND round = :r "
-                                           "ORDER BY ply",
-                            soci::use(r.id, "id"), soci::use(r.round, "r"), soci::into(seat), soci::into(move));
-      st.execute();
-      while (st.fetch()) saved.moves.push_back(games::LoggedMove{seat, move});
-    }
+    for (const auto& m : open.moves) saved.moves.push_back(games::LoggedMove{m.seat, m.text});
     std::string name = "&" + std::to_string(r.id);
     auto channel = std::make_shared<Lobby>(name, "", server.settings_holder().get()->created_lobby_capacity, true);
-    net::Worker& timer_worker = *workers[static_cast<std::size_t>(r.id) % workers.size()];
-    auto table = std::make_shared<Table>(server, static_cast<std::uint64_t>(r.id), r.lobby, **game,
+    net::Worker& timer_worker = *workers[r.id % workers.size()];
+    auto table = std::make_shared<Table>(server, r.id, r.lobby, **game,
                                          std::move(setup.value()), Table::kNoCreator, channel,
                                          timer_worker);
     table->attach();

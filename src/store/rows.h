@@ -1,16 +1,12 @@
 #pragma once
-// Rows of the operator's tables as the store reads them. Plain values: the
-// store thread builds them and hands them over; nobody shares them mutably.
+// Rows as the store reads and writes them: the operator's tables (settings,
+// lobbies, bans, admin commands) and lobbyd's own (accounts, ratings, game
+// tables, moves, results). Plain values, no database types: the store
+// thread builds them and hands them over; nobody shares them mutably.
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
-#include <variant>
 #include <vector>
-
-namespace soci {
-class session;
-}
 
 namespace lobbyd::store {
 
@@ -35,31 +31,65 @@ struct CommandRow {
   std::string verb, args;
 };
 
-// A write lobbyd makes (applied markers, config errors, accounts, moves,
-// game results, ratings),
-// queued so that nothing is lost while the database is away. Named
-// parameters (":name") bound in order of `params`.
-struct WriteOp {
-  using Value = std::variant<std::monostate, std::int64_t, std::string>;  // monostate = NULL
-  std::string what;  // for logs: "admin_commands#12 result"
-  std::string sql;
-  std::vector<std::pair<std::string, Value>> params;
-  // Optional: called on the store thread once the row is committed (true),
-  // or when it is lost (false: refused by the database, dropped from a full
-  // queue, or still unwritten at exit). A write with it wakes the store
-  // thread at once: writes that queue up while one transaction commits go
-  // together in the next (group commit). Must not block: post elsewhere.
-  std::function<void(bool committed)> on_done = {};
+// Rows lobbyd itself reads and writes (src/store/*_sql.cpp has their SQL).
+
+struct Account {
+  std::string name;           // folded (proto::fold): the key
+  std::string password_hash;  // argon2id, libsodium's string form
+  std::string role;           // "player", "operator" ("" reads as "player")
+  bool disabled = false;
 };
 
-// A read or a write whose answer someone waits for (a login, REGISTER).
-// run() executes on the store thread and must post its answer elsewhere;
-// unavailable() runs instead when the database is away, the queue is full,
-// or run() threw (logged). Exactly one of them runs.
-struct Query {
-  std::string what;  // for logs: "account lookup"
-  std::function<void(soci::session&)> run;
-  std::function<void()> unavailable;
+// A player's rating in one game, absolute (a replayed write cannot drift).
+struct RatingRow {
+  std::string account, game;
+  int rating = 0, games = 0, wins = 0, losses = 0, draws = 0;
+};
+
+// A game table's running round: what a restart restores (game_tables).
+struct TableRound {
+  std::uint64_t id = 0;
+  std::string lobby, game, options;
+  int seats = 0;
+  std::uint64_t seed = 0;
+  int round = 0;
+  std::string players;  // JSON: [{"nick":..,"account":..}, ...] by seat
+  std::int64_t started_at = 0;
+};
+
+// One accepted move of a round (table_moves).
+struct MoveRow {
+  std::uint64_t table_id = 0;
+  int round = 0;
+  std::int64_t ply = 0;  // 1-based position in the round's log
+  int seat = 0;
+  std::string nick, move;
+  std::int64_t created_at = 0;
+};
+
+// A finished round (game_results), with its whole move log.
+struct GameResultRow {
+  std::uint64_t table_id = 0;
+  std::string game, lobby;
+  std::string players, outcome, moves;  // JSON texts
+  std::int64_t started_at = 0, ended_at = 0;
+};
+
+// An unfinished round as the database logged it, with its moves in order.
+struct SavedTable {
+  TableRound round;
+  struct Move {
+    int seat = 0;
+    std::string text;
+  };
+  std::vector<Move> moves;
+};
+
+// What lobbyd reads once at start-up, before it serves anyone.
+struct StartState {
+  std::vector<RatingRow> ratings;
+  std::vector<SavedTable> open_tables;     // state 'playing', by id
+  std::uint64_t highest_table_id = 0;       // over game_tables, table_moves, game_results
 };
 
 }  // namespace lobbyd::store

@@ -66,10 +66,13 @@ void Store::connect_now() {
   if (sql_) poll_once();  // apply the database's configuration before accepting clients
 }
 
-bool Store::read_at_start(const std::function<void(soci::session&)>& fn) {
-  if (!sql_) return false;
-  fn(*sql_);
-  return true;
+void Store::record_config_error(std::string source, std::string ref, std::string message, std::int64_t at) {
+  // The columns' sizes (schema.cpp): a long value is cut, never refused.
+  if (ref.size() > 255) ref.resize(255);
+  if (message.size() > 1000) message.resize(1000);
+  enqueue(WriteOp{fmt::format("config_errors {} {}", source, ref),
+                  "INSERT INTO config_errors (source, ref, message, created_at) VALUES (:source, :ref, :message, :at)",
+                  {{"source", std::move(source)}, {"ref", std::move(ref)}, {"message", std::move(message)}, {"at", at}}});
 }
 
 void Store::start() {

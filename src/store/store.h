@@ -1,8 +1,9 @@
 #pragma once
-// The store: the one owner of the database connection. It runs on its own
-// thread; the event loops never wait for it. (The SQL of accounts, ratings
-// and tables is still written in core and run here through Query/WriteOp;
-// a typed store interface is issue 14's first finding.) It
+// The store: the one owner of the database connection, and the SOCI
+// implementation of the typed port (store/port.h) that the server asks
+// through; all of lobbyd's SQL is in src/store (accounts_sql.cpp,
+// games_sql.cpp, schema.cpp, here). It runs on its own thread; the event
+// loops never wait for it. It
 //   - connects (and reconnects with backoff) and migrates the schema,
 //   - polls the `revision` table every poll interval and, for each watched
 //     table whose revision moved, reads it and hands the rows to its
@@ -21,25 +22,11 @@
 #include <thread>
 
 #include "store/db_url.h"
+#include "store/port.h"
+#include "store/queue.h"
 #include "store/rows.h"
 
-namespace soci {
-class session;
-}
-
 namespace lobbyd::store {
-
-// Called on the store thread. Implementations must not block on the event
-// loops: publish snapshots or post to workers.
-class StoreListener {
- public:
-  virtual ~StoreListener() = default;
-  virtual void on_settings(std::vector<SettingRow> rows) = 0;
-  virtual void on_lobbies(std::vector<LobbyRow> rows) = 0;
-  virtual void on_bans(std::vector<BanRow> rows) = 0;
-  // Runs a claimed admin command; returns the text for its `result` column.
-  virtual std::string on_command(const CommandRow& cmd) = 0;
-};
 
 struct StoreOptions {
   DbUrl url;
@@ -59,10 +46,24 @@ struct StoreStats {
   std::uint64_t apply_ns_max = 0;
 };
 
-class Store {
+class Store final : public Port {
  public:
   Store(StoreOptions opts, StoreListener& listener);
-  ~Store();
+  ~Store() override;
+
+  // The port (store/port.h); SQL in accounts_sql.cpp and games_sql.cpp.
+  void find_account(std::string name, std::function<void(Result<std::optional<Account>>)> done) override;
+  void account_taken(std::string name, std::function<void(Result<bool>)> done) override;
+  void create_account(Account account, std::string display, std::function<void(Result<Created>)> done) override;
+  void record_login(std::string account, std::int64_t at) override;
+  void save_rating(RatingRow row, std::int64_t at) override;
+  void save_round(TableRound round) override;
+  void save_move(MoveRow move, std::function<void(bool committed)> on_done = {}) override;
+  void save_result(GameResultRow result) override;
+  void mark_table_broken(std::uint64_t table_id) override;
+  void record_config_error(std::string source, std::string ref, std::string message, std::int64_t at) override;
+  // After connect_now(), before start().
+  Result<StartState> read_start_state() override;
 
   // Connects and migrates once on the calling thread so that a bad URL or
   // schema fails the start-up; throws with a readable message. Then starts
@@ -74,13 +75,10 @@ class Store {
   void connect_now();
   void stop();  // flushes queued writes if it can, joins
 
-  // Any thread.
+  // Any thread: the queues behind the port, SQL and all (the store's own
+  // code and its tests).
   void enqueue(WriteOp op);
   void query(Query q);
-  // Runs fn on the store's connection before the store thread starts (start-
-  // up reads: ratings, tables to restore). Call between connect_now() and
-  // start(). False if the database is not connected.
-  bool read_at_start(const std::function<void(soci::session&)>& fn);
   void set_poll_interval(std::chrono::milliseconds p);
   StoreStats stats() const;
   // For in-process drivers that run no store thread (fuzz/session_harness.h):

@@ -20,12 +20,20 @@ games::Result win(int seat) {
 TEST(Ratings, EqualPlayersMoveSixteenPoints) {
   RatingBook book;
   book.mark_loaded();
-  std::vector<store::WriteOp> writes;
+  std::vector<store::RatingRow> writes;
   auto d = book.apply("tictactoe", {"ann", "ben"}, win(0), writes);
   ASSERT_TRUE(d[0] && d[1]);
   EXPECT_EQ(*d[0], 16);
   EXPECT_EQ(*d[1], -16);
-  EXPECT_EQ(writes.size(), 4u);  // delete + insert per account
+  ASSERT_EQ(writes.size(), 2u);  // one row per account, absolute figures
+  EXPECT_EQ(writes[0].account, "ann");
+  EXPECT_EQ(writes[0].game, "tictactoe");
+  EXPECT_EQ(writes[0].rating, 1516);
+  EXPECT_EQ(writes[0].games, 1);
+  EXPECT_EQ(writes[0].wins, 1);
+  EXPECT_EQ(writes[1].account, "ben");
+  EXPECT_EQ(writes[1].rating, 1484);
+  EXPECT_EQ(writes[1].losses, 1);
   auto top = book.top("tictactoe", 10);
   ASSERT_EQ(top.size(), 2u);
   EXPECT_EQ(top[0].account, "ann");
@@ -36,8 +44,8 @@ TEST(Ratings, EqualPlayersMoveSixteenPoints) {
 
 TEST(Ratings, AnUpsetMovesMoreThanAnExpectedWin) {
   RatingBook book;
-  book.load({RatingBook::Entry{"pro", 1900, 50}, RatingBook::Entry{"new", 1500, 1}}, {"connect4", "connect4"});
-  std::vector<store::WriteOp> w;
+  book.load({store::RatingRow{"pro", "connect4", 1900, 50}, store::RatingRow{"new", "connect4", 1500, 1}});
+  std::vector<store::RatingRow> w;
   auto expected = book.apply("connect4", {"pro", "new"}, win(0), w);
   EXPECT_EQ(*expected[0], 3);  // 32 * (1 - 0.909)
   auto upset = book.apply("connect4", {"pro", "new"}, win(1), w);
@@ -53,7 +61,7 @@ TEST(Ratings, AnUpsetMovesMoreThanAnExpectedWin) {
 TEST(Ratings, FourPlayersArePairwiseAndZeroSum) {
   RatingBook book;
   book.mark_loaded();
-  std::vector<store::WriteOp> w;
+  std::vector<store::RatingRow> w;
   auto d = book.apply("crazyeights", {"a", "b", "c", "d"}, win(2), w);
   int sum = 0;
   for (auto& x : d) sum += *x;
@@ -64,7 +72,7 @@ TEST(Ratings, FourPlayersArePairwiseAndZeroSum) {
 
 TEST(Ratings, GuestsAndAnUnreadBookAreUnrated) {
   RatingBook book;
-  std::vector<store::WriteOp> w;
+  std::vector<store::RatingRow> w;
   auto before = book.apply("tictactoe", {"ann", "ben"}, win(0), w);
   EXPECT_FALSE(before[0] || before[1]);  // the database's figures were not read
   book.mark_loaded();
