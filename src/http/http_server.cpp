@@ -13,7 +13,7 @@
 
 #include "base/internal_error.h"
 #include "base/json_text.h"
-#include "core/control_plane.h"
+#include "core/admin_actions.h"
 #include "core/lobby.h"
 #include "core/profiling.h"
 #include "net/ws_transport.h"
@@ -295,27 +295,32 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       json body = json::parse(req.body(), nullptr, false);
       if (body.is_discarded() || !body.is_object())
         return send(error_res(req, bhttp::status::bad_request, "expected a JSON object"));
+      // The HTTP front-end of core/admin_actions.h: JSON in, the action's
+      // own checks, a status and JSON out.
       auto text_field = [&](const char* k, std::string& out) {
         auto it = body.find(k);
         if (it == body.end()) return true;
         if (!it->is_string()) return false;
         out = it->get<std::string>();
-        return out.empty() || core::admin_text_problem(out).empty();  // empty: the caller decides
+        return true;
       };
       if (path == "/kick") {
-        std::string nick, reason = "Kicked by an operator";
-        if (!text_field("nick", nick) || !text_field("reason", reason) || nick.empty())
-          return send(error_res(req, bhttp::status::bad_request,
-                                "expected {\"nick\": string, \"reason\": string}"));
-        if (!server.kill(nick, reason)) return send(error_res(req, bhttp::status::not_found, "no such nick"));
+        constexpr std::string_view kExpected = "expected {\"nick\": string, \"reason\": string}";
+        std::string nick, text;
+        if (!text_field("nick", nick) || !text_field("reason", text))
+          return send(error_res(req, bhttp::status::bad_request, kExpected));
+        std::string reason = text.empty() ? "Kicked by an operator" : text;
+        core::AdminResult r = core::admin_kick(server, nick, text, reason);
+        if (r.error == core::AdminError::kNoSuchNick)
+          return send(error_res(req, bhttp::status::not_found, "no such nick"));
+        if (!r.ok()) return send(error_res(req, bhttp::status::bad_request, kExpected));
         spdlog::info("http api: kicked {} ({})", nick, reason);
         return send(json_res(req, bhttp::status::ok, {{"ok", true}}));
       }
       std::string text;
-      if (!text_field("text", text) || text.empty())
+      if (!text_field("text", text) || !core::admin_broadcast(server, text).ok())
         return send(error_res(req, bhttp::status::bad_request,
                               "expected {\"text\": one line of 1 to 400 bytes}"));
-      server.notice_all(text);
       spdlog::info("http api: broadcast: {}", text);
       return send(json_res(req, bhttp::status::ok, {{"ok", true}}));
     }
