@@ -84,7 +84,7 @@ AdminResult admin_kick(Server& server, std::string_view nick, std::string_view t
   // The HTTP API held the nick to the text rule from the start; now every
   // front-end does (a nick of two lines or 401 bytes cannot exist anyway).
   if (std::string p = admin_text_problem(nick); !p.empty())
-    return fail(AdminError::kBadText, "bad nick: " + p);
+    return fail(AdminError::kBadNick, "bad nick: " + p);
   if (!text.empty())
     if (AdminResult r = text_problem("kick", text); !r.ok()) return r;
   if (!server.kill(nick, reason)) return fail(AdminError::kNoSuchNick, fmt::format("no such nick '{}'", nick));

@@ -31,6 +31,7 @@ enum class AdminError : std::uint8_t {
   kNone,
   kUsage,        // missing or malformed arguments
   kBadText,      // the operator's text breaks admin_text_problem's rule
+  kBadNick,      // a nick that breaks it (no such nick can exist)
   kNoSuchNick,
   kNoSuchLobby,
   kUnavailable,  // the action is not wired in this process

@@ -107,7 +107,7 @@ void kill(Session& s, const proto::MessageView& m) {
   std::string reason = "Killed by " + s.nick();
   if (m.param_count > 1) reason += fmt::format(": {}", text);
   AdminResult r = admin_kick(s.server(), m.params[0], text, reason);
-  if (r.error == AdminError::kNoSuchNick)
+  if (r.error == AdminError::kNoSuchNick || r.error == AdminError::kBadNick)
     s.numeric(num::ERR_NOSUCHNICK, {m.params[0]}, "No such nick/channel");
   else if (!r.ok())
     send_notices(s, {"error: " + r.text});

@@ -67,7 +67,8 @@ TEST_F(AdminTest, KickWithoutReasonUsesTheDefault) {
 
 TEST_F(AdminTest, TypedKickHoldsTheNickToTheTextRule) {
   AdminResult r = admin_kick(h.server(), "bo\nb", "", "x");
-  EXPECT_EQ(r.error, AdminError::kBadText);
+  EXPECT_EQ(r.error, AdminError::kBadNick);
+  EXPECT_EQ(r.text, "bad nick: the text must be one line (no CR, LF or NUL)");
   EXPECT_EQ(admin_kick(h.server(), "", "", "x").error, AdminError::kUsage);
   EXPECT_EQ(admin_kick(h.server(), "bob", std::string(401, 'r'), "x").error, AdminError::kBadText);
   EXPECT_EQ(admin_kick(h.server(), "carol", "", "x").error, AdminError::kNoSuchNick);
