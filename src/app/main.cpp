@@ -28,6 +28,46 @@
 
 using namespace lobbyd;
 
+namespace {
+
+// The store's figures as a stats source: their names in STATS ("database:
+// connected=1 polls=..."), /api/status ("db") and /metrics, and help texts.
+core::StatGroup store_stats(const store::StoreStats& st, double poll_interval_s) {
+  using K = core::StatKind;
+  constexpr std::uint8_t kNotJson = core::kToStats | core::kToMetrics;
+  constexpr std::uint8_t kNotStats = core::kToJson | core::kToMetrics;
+  auto n = [](auto v) { return static_cast<double>(v); };
+  return core::StatGroup{
+      "database",
+      "db",
+      {
+          {"connected", "lobbyd_db_connected", K::kFlag, "1 if the database connection is up.",
+           st.connected ? 1.0 : 0.0},
+          {"polls", "lobbyd_db_polls_total", K::kCounter, "Polls of the database for configuration changes.",
+           n(st.polls)},
+          {"reconnects", "lobbyd_db_reconnects_total", K::kCounter, "Database reconnections.", n(st.reconnects)},
+          {"writes_done", "lobbyd_db_writes_total", K::kCounter, "Rows written through the write queue.",
+           n(st.writes_done)},
+          {"writes_queued", "lobbyd_db_writes_queued", K::kGauge, "Writes waiting in the queue.",
+           n(st.writes_queued)},
+          {"writes_dropped", "lobbyd_db_writes_dropped_total", K::kCounter, "Writes dropped (queue full).",
+           n(st.writes_dropped)},
+          {"writes_failed", "lobbyd_db_writes_failed_total", K::kCounter,
+           "Rows the database refused (logged and dropped).", n(st.writes_failed), 0, kNotJson},
+          {"changes_applied", "lobbyd_db_changes_applied_total", K::kCounter,
+           "Configuration changes applied from the database.", n(st.changes_applied), 0, kNotStats},
+          {"apply_seconds", "lobbyd_db_apply_seconds", K::kSummary,
+           "Time from noticing a changed table (at a poll, every db_poll_ms) to having applied it.",
+           st.apply_ns_total / 1e9, n(st.changes_applied), core::kToMetrics, true},
+          {"apply_seconds_max", "lobbyd_db_apply_seconds_max", K::kGauge, "The longest apply so far.",
+           st.apply_ns_max / 1e9, 0, core::kToMetrics, true},
+          {"poll_interval_seconds", "lobbyd_db_poll_interval_seconds", K::kGauge,
+           "How often the database is polled for changes.", poll_interval_s, 0, core::kToMetrics, true},
+      }};
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   app::AppConfig cfg;
   try {
@@ -104,13 +144,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   spdlog::info("database: {}", db_url.redacted);
-  server.extra_stats = [&store] {
-    auto st = store->stats();
-    return fmt::format("database: connected={} polls={} reconnects={} writes_done={} "
-                       "writes_queued={} writes_dropped={} writes_failed={}",
-                       st.connected ? 1 : 0, st.polls, st.reconnects, st.writes_done,
-                       st.writes_queued, st.writes_dropped, st.writes_failed);
-  };
+  // The store's figures, for STATS, /metrics and /api/status (core/stats.h).
+  server.add_stats_source([&store, &server] {
+    return store_stats(store->stats(), server.settings_holder().get()->db_poll_ms / 1e3);
+  });
 
   std::vector<std::unique_ptr<net::Listener>> listeners;
   std::ofstream port_file;
@@ -168,13 +205,7 @@ int main(int argc, char** argv) {
   }
   // The HTTP server. The default endpoint is best effort (a second lobbyd on
   // the machine still starts); one given explicitly must bind.
-  auto http = std::make_shared<http::HttpServer>(server, LOBBYD_DEFAULT_HTTP_ROOT, [&store] {
-    auto st = store->stats();
-    return http::DbStatus{st.connected,     st.polls,         st.reconnects,
-                          st.writes_done,   st.writes_dropped, st.writes_queued,
-                          st.changes_applied, st.apply_ns_total, st.apply_ns_max,
-                          st.writes_failed};
-  });
+  auto http = std::make_shared<http::HttpServer>(server, LOBBYD_DEFAULT_HTTP_ROOT);
   if (!cfg.http.empty()) {
     boost::asio::ip::tcp::endpoint ep;
     if (!net::parse_endpoint(cfg.http, ep)) {

@@ -6,7 +6,9 @@
 // on a lobby name and terminate() took the process).
 //
 //   json_string(out, v)  appends "v" as a JSON string literal (hand-written
-//                        writers: the profiler exports, lobbyd-load)
+//                        output: the profiler exports)
+//   JsonWriter           a streaming writer built on it (base/json_writer.h:
+//                        lobbyd-load's reports)
 //   json_text(j)         nlohmann::json -> text (base/json_text.h)
 #include <string>
 #include <string_view>

@@ -1,31 +1,16 @@
 #include "core/control_plane.h"
 #include "core/unix_time.h"
 
-#include <charconv>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "core/admin_actions.h"
 #include "core/settings_table.h"
 #include "prof/profiler.h"
 #include "proto/casemap.h"
 #include "proto/format.h"
 
 namespace lobbyd::core {
-
-namespace {
-
-
-// Splits off the first space-separated word.
-std::string_view next_word(std::string_view& s) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  auto sp = s.find(' ');
-  std::string_view w = s.substr(0, sp);
-  s = sp == std::string_view::npos ? std::string_view{} : s.substr(sp + 1);
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  return w;
-}
-
-}  // namespace
 
 ControlPlane::ControlPlane(Server& server, Settings base, Hooks hooks)
     : server_(server), base_(std::move(base)), hooks_(std::move(hooks)) {}
@@ -143,74 +128,12 @@ void ControlPlane::on_bans(std::vector<store::BanRow> rows) {
   server_.set_bans(std::move(list));
 }
 
-std::string admin_text_problem(std::string_view text) {
-  if (text.empty()) return "the text is empty";
-  if (text.size() > 400) return fmt::format("the text is {} bytes, at most 400", text.size());
-  if (!proto::is_one_line(text)) return "the text must be one line (no CR, LF or NUL)";
-  return {};
-}
-
 std::string ControlPlane::on_command(const store::CommandRow& cmd) {
   LOBBYD_ZONE("config.command");
-  std::string verb = proto::fold(cmd.verb);
-  std::string_view args = cmd.args;
-  std::string result;
-  if (verb == "kick") {
-    std::string_view nick = next_word(args);
-    std::string reason = args.empty() ? "Kicked by an operator" : fmt::format("Kicked: {}", args);
-    if (nick.empty())
-      result = "error: usage: kick <nick> [reason]";
-    else if (std::string p = args.empty() ? "" : admin_text_problem(args); !p.empty())
-      result = "error: " + p;
-    else
-      result = server_.kill(nick, reason) ? fmt::format("ok: kicked {}", nick)
-                                          : fmt::format("error: no such nick '{}'", nick);
-  } else if (verb == "broadcast") {
-    if (args.empty()) {
-      result = "error: usage: broadcast <text>";
-    } else if (std::string p = admin_text_problem(args); !p.empty()) {
-      result = "error: " + p;
-    } else {
-      server_.notice_all(args);
-      result = "ok";
-    }
-  } else if (verb == "announce") {
-    std::string_view name = next_word(args);
-    LobbyPtr l = name.empty() ? nullptr : server_.lobbies().find(name);
-    if (!l || args.empty())
-      result = l ? "error: usage: announce <#lobby> <text>"
-                 : fmt::format("error: no such lobby '{}'", name);
-    else if (std::string p = admin_text_problem(args); !p.empty())
-      result = "error: " + p;
-    else {
-      l->broadcast(server_.server_line("NOTICE", l->name(), args), nullptr);
-      result = "ok";
-    }
-  } else if (verb == "shutdown") {
-    std::string_view secs = next_word(args);
-    unsigned n = 0;
-    auto [p, ec] = std::from_chars(secs.data(), secs.data() + secs.size(), n);
-    if (secs.empty()) n = 0, ec = std::errc();
-    if (ec != std::errc() || (p != secs.data() + secs.size() && !secs.empty()) || n > 3600)
-      result = "error: usage: shutdown <seconds 0-3600>";
-    else if (!hooks_.shutdown)
-      result = "error: shutdown not available";
-    else {
-      hooks_.shutdown(std::chrono::seconds(n));
-      result = fmt::format("ok: shutting down, {} s to drain", n);
-    }
-  } else if (verb == "profiler") {
-    std::string sub = proto::fold(next_word(args));
-    if (sub != "on" && sub != "off" && sub != "reset")
-      result = "error: usage: profiler on|off|reset";
-    else if (!hooks_.profiler)
-      result = "error: the profiler is not built in";
-    else
-      result = hooks_.profiler(sub);
-  } else {
-    result = fmt::format("error: unknown verb '{}' (kick, broadcast, announce, shutdown, profiler)",
-                         cmd.verb);
-  }
+  // One home for the operator actions (core/admin_actions.h): this is the
+  // row front-end, which words a failure as "error: <why>".
+  AdminResult r = run_admin_command(AdminTarget{server_, hooks_.shutdown, hooks_.profiler}, cmd.verb, cmd.args);
+  std::string result = r.ok() ? std::move(r.text) : "error: " + r.text;
   if (result.rfind("error", 0) == 0)
     spdlog::warn("admin command #{} '{} {}': {}", cmd.id, cmd.verb, cmd.args, result);
   else

@@ -13,11 +13,6 @@
 
 namespace lobbyd::core {
 
-// The rule for an operator's text (broadcast, announce, kick reason), from
-// the admin_commands table and the HTTP API alike: one line of 1 to 400
-// bytes. Returns "" or what is wrong with it.
-std::string admin_text_problem(std::string_view text);
-
 class ControlPlane final : public store::StoreListener {
  public:
   struct Hooks {

@@ -150,18 +150,9 @@ void Server::on_worker_tick(net::Worker& w, net::Clock::time_point now) {
       now - last_stats_ >= std::chrono::seconds(sh.settings->stats_interval_s)) {
     double secs = std::chrono::duration<double>(now - last_stats_).count();
     last_stats_ = now;
-    for (auto* x : workers_) {
-      auto cur = net::CounterSnapshot::of(x->counters());
-      auto& prev = last_stats_snap_[x->index()];
-      spdlog::info(
-          "stats worker={} conns={} msgs_in/s={:.0f} msgs_out/s={:.0f} bytes_in/s={:.0f} "
-          "bytes_out/s={:.0f} busy={:.1f}% sendq_cuts={} flood_cuts={}",
-          x->index(), cur.connections, (cur.msgs_in - prev.msgs_in) / secs,
-          (cur.msgs_out - prev.msgs_out) / secs, (cur.bytes_in - prev.bytes_in) / secs,
-          (cur.bytes_out - prev.bytes_out) / secs, (cur.busy_ns - prev.busy_ns) / secs / 1e7,
-          cur.sendq_cuts, cur.flood_cuts);
-      prev = cur;
-    }
+    auto cur = collect_worker_stats(*this);  // the counters only: no source is asked
+    for (const auto& line : stats_log_lines(cur, last_stats_snap_, secs)) spdlog::info("{}", line);
+    for (std::size_t i = 0; i < cur.size() && i < last_stats_snap_.size(); ++i) last_stats_snap_[i] = cur[i].c;
   }
 }
 
@@ -225,31 +216,7 @@ void Server::shutdown(std::chrono::milliseconds grace, std::function<void()> on_
   }
 }
 
-std::vector<std::string> Server::stats_lines() const {
-  std::vector<std::string> out;
-  double uptime = static_cast<double>(unix_now() - started_at_);
-  net::CounterSnapshot total{};
-  for (auto* w : workers_) {
-    auto c = net::CounterSnapshot::of(w->counters());
-    out.push_back(fmt::format(
-        "worker {}: connections={} accepted={} msgs_in={} msgs_out={} bytes_in={} bytes_out={} "
-        "sendq_cuts={} flood_cuts={} busy_ms={} busy_pct={:.2f}",
-        w->index(), c.connections, c.accepted, c.msgs_in, c.msgs_out, c.bytes_in, c.bytes_out,
-        c.sendq_cuts, c.flood_cuts, c.busy_ns / 1000000,
-        uptime > 0 ? c.busy_ns / (uptime * 1e7) : 0.0));
-    total.connections += c.connections;
-    total.msgs_in += c.msgs_in;
-    total.msgs_out += c.msgs_out;
-    total.bytes_in += c.bytes_in;
-    total.bytes_out += c.bytes_out;
-  }
-  out.push_back(fmt::format("total: connections={} msgs_in={} msgs_out={} bytes_in={} bytes_out={} "
-                            "nicks={} lobbies={} uptime_s={:.0f}",
-                            total.connections, total.msgs_in, total.msgs_out, total.bytes_in,
-                            total.bytes_out, nicks_.size(), lobbies_.size(), uptime));
-  if (extra_stats) out.push_back(extra_stats());
-  return out;
-}
+std::vector<std::string> Server::stats_lines() { return core::stats_lines(collect_stats(*this)); }
 
 net::SharedBuf Server::server_line(std::string_view verb, std::string_view target,
                                    std::string_view text) const {

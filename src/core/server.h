@@ -19,6 +19,7 @@
 #include "core/ban_list.h"
 #include "core/registry.h"
 #include "core/settings.h"
+#include "core/stats.h"
 #include "net/transport.h"
 #include "net/worker.h"
 #include "store/port.h"
@@ -113,10 +114,13 @@ class Server {
   // Acquire: a tick that sees it also sees on_drained_ and the deadline.
   bool shutting_down() const noexcept { return shutting_down_.load(std::memory_order_acquire); }
 
-  // Lines for STATS and the periodic log line, one per worker plus a total.
-  std::vector<std::string> stats_lines() const;
-  // Extra STATS lines from other parts (the store); set once at start-up.
-  std::function<std::string()> extra_stats;
+  // The STATS reply's lines (core/stats.h: one per worker, a total, one per
+  // registered source).
+  std::vector<std::string> stats_lines();
+  // Figures of other parts (the store) for every stats exporter (STATS,
+  // /metrics, /api/status). Registered at start-up, before the workers run.
+  void add_stats_source(StatsSource source) { stats_sources_.push_back(std::move(source)); }
+  const std::vector<StatsSource>& stats_sources() const noexcept { return stats_sources_; }
   // The database, through its typed port (store/port.h): accounts, ratings,
   // game tables and moves. Set once at start-up, before the loops run (and
   // before tables are restored); null without one (in-process tests): then
@@ -184,6 +188,7 @@ class Server {
   std::chrono::steady_clock::time_point shutdown_deadline_{};
   std::function<void()> on_drained_;
   std::atomic<bool> drained_called_{false};
+  std::vector<StatsSource> stats_sources_;  // written before the workers start only
   net::Clock::time_point last_stats_ = net::Clock::now();
   std::vector<net::CounterSnapshot> last_stats_snap_;
   // Worker 0's tick: hands freed memory back after a wave of closes.

@@ -5,16 +5,15 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <openssl/crypto.h>
-#include <openssl/sha.h>
 #include <optional>
 #include <spdlog/spdlog.h>
 #include <sstream>
 
 #include "base/internal_error.h"
 #include "base/json_text.h"
-#include "core/control_plane.h"
+#include "core/admin_actions.h"
 #include "core/lobby.h"
+#include "http/request.h"
 #include "core/profiling.h"
 #include "net/ws_transport.h"
 #include "prof/profiler.h"
@@ -55,15 +54,6 @@ Response error_res(const Request& req, bhttp::status st, std::string_view msg) {
   return json_res(req, st, json{{"error", msg}});
 }
 
-// Constant time in the token's content: both sides are hashed first, so
-// neither the length nor a prefix of the token leaks through timing.
-bool token_matches(std::string_view given, std::string_view token) {
-  unsigned char a[SHA256_DIGEST_LENGTH], b[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(given.data()), given.size(), a);
-  SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), b);
-  return CRYPTO_memcmp(a, b, sizeof a) == 0;
-}
-
 // nullopt: authorized. Otherwise the refusal to send.
 std::optional<Response> check_auth(const Request& req, const std::string& token) {
   if (token.empty())
@@ -81,79 +71,6 @@ std::optional<Response> check_auth(const Request& req, const std::string& token)
   if (!token_matches(h.substr(kBearer.size()), token))
     return error_res(req, bhttp::status::forbidden, "wrong token");
   return std::nullopt;
-}
-
-int hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Percent-decoding; false on a malformed escape or a NUL.
-bool url_decode(std::string_view in, std::string& out, bool plus_is_space) {
-  out.clear();
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    if (c == '%') {
-      if (i + 2 >= in.size()) return false;
-      int h = hex(in[i + 1]), l = hex(in[i + 2]);
-      if (h < 0 || l < 0) return false;
-      c = static_cast<char>(h * 16 + l);
-      i += 2;
-    } else if (c == '+' && plus_is_space) {
-      c = ' ';
-    }
-    if (c == '\0') return false;
-    out += c;
-  }
-  return true;
-}
-
-// The value of one query parameter ("" if absent).
-std::string query_param(std::string_view query, std::string_view key) {
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    auto pair = query.substr(0, amp);
-    auto eq = pair.find('=');
-    std::string k;
-    if (url_decode(pair.substr(0, eq), k, true) && k == key) {
-      std::string v;
-      if (eq != std::string_view::npos && url_decode(pair.substr(eq + 1), v, true)) return v;
-      return {};
-    }
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return {};
-}
-
-std::string_view content_type(const std::filesystem::path& p) {
-  static const std::pair<std::string_view, std::string_view> kTypes[] = {
-      {".html", "text/html; charset=utf-8"},
-      {".htm", "text/html; charset=utf-8"},
-      {".js", "text/javascript; charset=utf-8"},
-      {".mjs", "text/javascript; charset=utf-8"},
-      {".css", "text/css; charset=utf-8"},
-      {".json", "application/json"},
-      {".map", "application/json"},
-      {".svg", "image/svg+xml"},
-      {".png", "image/png"},
-      {".jpg", "image/jpeg"},
-      {".jpeg", "image/jpeg"},
-      {".gif", "image/gif"},
-      {".webp", "image/webp"},
-      {".ico", "image/x-icon"},
-      {".wasm", "application/wasm"},
-      {".woff2", "font/woff2"},
-      {".woff", "font/woff"},
-      {".txt", "text/plain; charset=utf-8"},
-  };
-  auto ext = p.extension().string();
-  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (const auto& [e, t] : kTypes)
-    if (e == ext) return t;
-  return "application/octet-stream";
 }
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
@@ -295,27 +212,32 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       json body = json::parse(req.body(), nullptr, false);
       if (body.is_discarded() || !body.is_object())
         return send(error_res(req, bhttp::status::bad_request, "expected a JSON object"));
+      // The HTTP front-end of core/admin_actions.h: JSON in, the action's
+      // own checks, a status and JSON out.
       auto text_field = [&](const char* k, std::string& out) {
         auto it = body.find(k);
         if (it == body.end()) return true;
         if (!it->is_string()) return false;
         out = it->get<std::string>();
-        return out.empty() || core::admin_text_problem(out).empty();  // empty: the caller decides
+        return true;
       };
       if (path == "/kick") {
-        std::string nick, reason = "Kicked by an operator";
-        if (!text_field("nick", nick) || !text_field("reason", reason) || nick.empty())
-          return send(error_res(req, bhttp::status::bad_request,
-                                "expected {\"nick\": string, \"reason\": string}"));
-        if (!server.kill(nick, reason)) return send(error_res(req, bhttp::status::not_found, "no such nick"));
+        constexpr std::string_view kExpected = "expected {\"nick\": string, \"reason\": string}";
+        std::string nick, text;
+        if (!text_field("nick", nick) || !text_field("reason", text))
+          return send(error_res(req, bhttp::status::bad_request, kExpected));
+        std::string reason = text.empty() ? "Kicked by an operator" : text;
+        core::AdminResult r = core::admin_kick(server, nick, text, reason);
+        if (r.error == core::AdminError::kNoSuchNick)
+          return send(error_res(req, bhttp::status::not_found, "no such nick"));
+        if (!r.ok()) return send(error_res(req, bhttp::status::bad_request, kExpected));
         spdlog::info("http api: kicked {} ({})", nick, reason);
         return send(json_res(req, bhttp::status::ok, {{"ok", true}}));
       }
       std::string text;
-      if (!text_field("text", text) || text.empty())
+      if (!text_field("text", text) || !core::admin_broadcast(server, text).ok())
         return send(error_res(req, bhttp::status::bad_request,
                               "expected {\"text\": one line of 1 to 400 bytes}"));
-      server.notice_all(text);
       spdlog::info("http api: broadcast: {}", text);
       return send(json_res(req, bhttp::status::ok, {{"ok", true}}));
     }

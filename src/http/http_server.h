@@ -16,35 +16,31 @@
 #include <vector>
 
 #include "core/server.h"
+#include "core/stats.h"
 
 namespace lobbyd::http {
 
-// The database figures /metrics and /api/status show (from store::StoreStats).
-struct DbStatus {
-  bool connected = false;
-  std::uint64_t polls = 0, reconnects = 0, writes_done = 0, writes_dropped = 0,
-                writes_queued = 0, changes_applied = 0, apply_ns_total = 0, apply_ns_max = 0,
-                writes_failed = 0;
-};
+struct Exposure;
 
 class HttpServer : public std::enable_shared_from_this<HttpServer> {
  public:
-  // default_root: static files when the http_root setting is empty.
-  HttpServer(core::Server& server, std::filesystem::path default_root,
-             std::function<DbStatus()> db_status);
+  // default_root: static files when the http_root setting is empty. The
+  // figures come from core/stats.h (the store's among the server's sources).
+  HttpServer(core::Server& server, std::filesystem::path default_root);
 
   // Listener factory (runs on worker w's thread).
   void accept(net::Worker& w, boost::asio::ip::tcp::socket socket);
 
   core::Server& server() noexcept { return server_; }
   std::filesystem::path root() const;  // the static files' directory now
-  DbStatus db_status() const { return db_status_ ? db_status_() : DbStatus{}; }
 
   // Each worker's loop busy ratio (0..1) over the time since the previous
   // sample at least a second ago (so scrapes and the admin page's polling
-  // see a recent figure, not an average since start).
-  std::vector<double> busy_ratios();
+  // see a recent figure, not an average since start), from a snapshot.
+  std::vector<double> busy_ratios(const core::ServerStats& s);
+  Exposure exposure(const core::ServerStats& st, const core::Settings& s);
 
+  // The two exporters of core::ServerStats this server adds.
   std::string metrics_text();
   std::string status_json();
 
@@ -55,7 +51,6 @@ class HttpServer : public std::enable_shared_from_this<HttpServer> {
  private:
   core::Server& server_;
   std::filesystem::path default_root_;
-  std::function<DbStatus()> db_status_;
 
   std::mutex busy_mu_;
   std::vector<std::uint64_t> busy_prev_;  // guarded by busy_mu_

@@ -1,26 +1,19 @@
-#include "load/json.h"
+#include "base/json_writer.h"
 
 #include <cmath>
 #include <fmt/format.h>
 
 #include "base/json.h"
 
-namespace lobbyd::load {
-
-std::string json_escape(std::string_view s) {
-  std::string out;
-  base::json_escape(out, s);
-  return out;
-}
+namespace lobbyd::base {
 
 void JsonWriter::key_(std::string_view key) {
   if (!first_.empty()) {
     if (!first_.back()) out_.push_back(',');
     first_.back() = false;
     if (!is_array_.back()) {
-      out_.push_back('"');
-      out_ += json_escape(key);
-      out_ += "\":";
+      json_string(out_, key);
+      out_.push_back(':');
     }
   }
 }
@@ -57,9 +50,7 @@ JsonWriter& JsonWriter::end_array() {
 
 JsonWriter& JsonWriter::field(std::string_view key, std::string_view v) {
   key_(key);
-  out_.push_back('"');
-  out_ += json_escape(v);
-  out_.push_back('"');
+  json_string(out_, v);
   return *this;
 }
 
@@ -84,4 +75,4 @@ JsonWriter& JsonWriter::null_field(std::string_view key) {
   return *this;
 }
 
-}  // namespace lobbyd::load
+}  // namespace lobbyd::base
