@@ -220,54 +220,46 @@ bool Table::left(const Session* s, std::size_t members_left, bool disconnected) 
   return alive;
 }
 
-void Table::on_turn_timer(std::uint64_t gen) {
+template <class F>
+void Table::on_timer_worker(F&& f) {
   LOBBYD_ASSERT_IN_LOOP(timer_worker_);
   net::Worker::BusyScope busy(timer_worker_);
   {
     auto st = server_.settings_holder().get();
     std::lock_guard lock(mu_);
-    if (!turn_timer_.current(gen)) return;
     const TableFlow::Env e = env(*st, false);
     Events events;
-    flow_.turn_timed_out(e, events);
+    if (!f(e, events)) return;  // a stale firing
     run_locked(events, e, *st);
   }
   remove_if_done();  // the game may have ended with nobody at the table
   timer_worker_.flush_now();
 }
 
+void Table::on_turn_timer(std::uint64_t gen) {
+  on_timer_worker([&](const TableFlow::Env& e, Events& out) {
+    if (!turn_timer_.current(gen)) return false;
+    flow_.turn_timed_out(e, out);
+    return true;
+  });
+}
+
 void Table::on_grace_timer(std::uint64_t gen) {
-  LOBBYD_ASSERT_IN_LOOP(timer_worker_);
-  net::Worker::BusyScope busy(timer_worker_);
-  {
-    auto st = server_.settings_holder().get();
-    std::lock_guard lock(mu_);
-    if (!grace_timer_.current(gen)) return;
-    const TableFlow::Env e = env(*st, false);
-    Events events;
-    flow_.grace_expired(e, events);
-    run_locked(events, e, *st);
-  }
-  remove_if_done();
-  timer_worker_.flush_now();
+  on_timer_worker([&](const TableFlow::Env& e, Events& out) {
+    if (!grace_timer_.current(gen)) return false;
+    flow_.grace_expired(e, out);
+    return true;
+  });
 }
 
 void Table::move_committed(bool committed) {
-  LOBBYD_ASSERT_IN_LOOP(timer_worker_);
-  net::Worker::BusyScope busy(timer_worker_);
-  {
-    auto st = server_.settings_holder().get();
-    std::lock_guard lock(mu_);
+  on_timer_worker([&](const TableFlow::Env& e, Events& out) {
     if (!committed)
       spdlog::warn("table {}: a move's row was not written (see the database errors); announced anyway",
                    name_);
-    const TableFlow::Env e = env(*st, false);
-    Events events;
-    flow_.move_committed(e, events);
-    run_locked(events, e, *st);
-  }
-  remove_if_done();
-  timer_worker_.flush_now();
+    flow_.move_committed(e, out);
+    return true;
+  });
 }
 
 void Table::remove_if_done() {

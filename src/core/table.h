@@ -130,6 +130,10 @@ class Table : public std::enable_shared_from_this<Table> {
   // A command of a member: the flow call `f(env, events)` under mu_, then its events.
   template <class F>
   Refusal command(bool may_start, F&& f);
+  // A timer's or a commit's call `f(env, events)` on the timer worker
+  // (false: stale, nothing to do), then its events, then remove_if_done().
+  template <class F>
+  void on_timer_worker(F&& f);
 
   Server& server_;
   const std::uint64_t id_;

@@ -43,7 +43,7 @@ const E* first(const Events& ev) {
 
 // Ada (the creator, "acct-a") and Bob ("acct-b") sit at tic-tac-toe: the
 // round starts at t = 1000 ms; Ada (seat 0) is to move.
-struct Playing : ::testing::Test {
+struct TableFlowPlaying : ::testing::Test {
   TableFlow flow{"&7", ttt(), setup(ttt()), kAda};
   Events ev;
   void SetUp() override {
@@ -129,7 +129,7 @@ TEST(TableFlowStart, RestoredTableHasNoCreator) {
   EXPECT_EQ(r->code_name(), "NOT_CREATOR");
 }
 
-TEST_F(Playing, MovesRefusalsAndAWin) {
+TEST_F(TableFlowPlaying, MovesRefusalsAndAWin) {
   auto turn = flow.move(kBob, "bob", "4", at(2000), ev);
   ASSERT_TRUE(turn);
   EXPECT_EQ(turn->code_name(), "NOT_YOUR_TURN");
@@ -171,7 +171,7 @@ TEST_F(Playing, MovesRefusalsAndAWin) {
   EXPECT_EQ(late->code_name(), "GAME_OVER");
 }
 
-TEST_F(Playing, ResignEndsTheGame) {
+TEST_F(TableFlowPlaying, ResignEndsTheGame) {
   EXPECT_FALSE(flow.resign(kBob, at(2000), ev));  // out of turn is fine
   auto* over = first<ev::Over>(ev);
   ASSERT_TRUE(over);
@@ -180,7 +180,7 @@ TEST_F(Playing, ResignEndsTheGame) {
   EXPECT_EQ(first<ev::PersistMove>(ev)->text, "resign");
 }
 
-TEST_F(Playing, TurnTimeoutForfeits) {
+TEST_F(TableFlowPlaying, TurnTimeoutForfeits) {
   flow.turn_timed_out(at(61000), ev);
   EXPECT_EQ(first<ev::TimedOut>(ev)->nick, "ada");
   EXPECT_EQ(first<ev::PersistMove>(ev)->text, "timeout");
@@ -191,7 +191,7 @@ TEST_F(Playing, TurnTimeoutForfeits) {
   EXPECT_TRUE(ev.empty());
 }
 
-TEST_F(Playing, DurableMoveIsAnnouncedOnceCommitted) {
+TEST_F(TableFlowPlaying, DurableMoveIsAnnouncedOnceCommitted) {
   auto env = at(2000);
   env.durable_moves = true;
   EXPECT_FALSE(flow.move(kAda, "ada", "4", env, ev));
@@ -205,7 +205,7 @@ TEST_F(Playing, DurableMoveIsAnnouncedOnceCommitted) {
   EXPECT_EQ(first<ev::Turn>(ev)->deadline_ms, 2500 + 60000);
 }
 
-TEST_F(Playing, LeavingForfeitsAndTheLastOneClosesTheTable) {
+TEST_F(TableFlowPlaying, LeavingForfeitsAndTheLastOneClosesTheTable) {
   EXPECT_TRUE(flow.left(kBob, 1, false, at(2000), ev));
   ASSERT_TRUE(first<ev::Over>(ev));
   EXPECT_EQ(first<ev::Over>(ev)->result.winner, 0);
@@ -226,7 +226,7 @@ TEST(TableFlowSeats, LeavingBeforeTheStartGivesTheSeatUp) {
   EXPECT_EQ(flow.seated(), 0);
 }
 
-TEST_F(Playing, HoldResumeAndGraceExpiry) {
+TEST_F(TableFlowPlaying, HoldResumeAndGraceExpiry) {
   // Bob disconnects: his seat is held for 30 s, recording first.
   EXPECT_TRUE(flow.left(kBob, 1, true, at(2000), ev));
   ASSERT_EQ(ev.size(), 3u);
@@ -256,7 +256,7 @@ TEST_F(Playing, HoldResumeAndGraceExpiry) {
   EXPECT_EQ(count<ev::ClearMissed>(ev), 1);
 }
 
-TEST_F(Playing, ShutdownHoldsSilently) {
+TEST_F(TableFlowPlaying, ShutdownHoldsSilently) {
   auto env = at(2000);
   env.shutting_down = true;
   EXPECT_TRUE(flow.left(kBob, 1, true, env, ev));
@@ -264,7 +264,7 @@ TEST_F(Playing, ShutdownHoldsSilently) {
   EXPECT_EQ(flow.held(), 1);
 }
 
-TEST_F(Playing, GuestDisconnectForfeits) {
+TEST_F(TableFlowPlaying, GuestDisconnectForfeits) {
   TableFlow guests("&8", ttt(), setup(ttt()), kAda);
   Events ev2;
   ASSERT_FALSE(guests.sit(kAda, "ada", "", at(0), ev2));
@@ -275,7 +275,7 @@ TEST_F(Playing, GuestDisconnectForfeits) {
   EXPECT_TRUE(first<ev::Over>(ev2));
 }
 
-TEST_F(Playing, Rematch) {
+TEST_F(TableFlowPlaying, Rematch) {
   auto early = flow.rematch(kAda, "ada", at(2000), ev);
   ASSERT_TRUE(early);
   EXPECT_EQ(early->code_name(), "GAME_NOT_OVER");
