@@ -28,6 +28,11 @@ games::TableSetup setup(const games::Game& g, std::vector<std::string_view> args
 
 const games::Game& ttt() { return *games::find_game("tictactoe"); }
 
+void expect_refused(const Refusal& r, std::string_view code) {
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->code_name(), code);
+}
+
 template <class E>
 int count(const Events& ev) {
   int n = 0;
@@ -61,9 +66,7 @@ TEST(TableFlowSeats, SitStandAndTheirRefusals) {
   ASSERT_EQ(ev.size(), 1u);
   EXPECT_EQ(std::get<ev::Seated>(ev[0]).nick, "ada");
   EXPECT_EQ(std::get<ev::Seated>(ev[0]).seat, 0);
-  auto again = flow.sit(kAda, "ada", "", at(0), ev);
-  ASSERT_TRUE(again);
-  EXPECT_EQ(again->code_name(), "ALREADY_SEATED");
+  expect_refused(flow.sit(kAda, "ada", "", at(0), ev), "ALREADY_SEATED");
   auto not_seated = flow.stand(kBob, ev);
   ASSERT_TRUE(not_seated);
   EXPECT_EQ(not_seated->code_name(), "NOT_SEATED");
@@ -73,9 +76,7 @@ TEST(TableFlowSeats, SitStandAndTheirRefusals) {
   EXPECT_EQ(std::get<ev::Stood>(ev.at(0)).nick, "ada");
   EXPECT_EQ(flow.seated(), 0);
   flow.close(ev);
-  auto closed = flow.sit(kAda, "ada", "", at(0), ev);
-  ASSERT_TRUE(closed);
-  EXPECT_EQ(closed->code_name(), "NO_SUCH_TABLE");
+  expect_refused(flow.sit(kAda, "ada", "", at(0), ev), "NO_SUCH_TABLE");
 }
 
 TEST(TableFlowSeats, FullTableAndRunningGame) {
@@ -88,9 +89,7 @@ TEST(TableFlowSeats, FullTableAndRunningGame) {
   ASSERT_TRUE(full);
   EXPECT_EQ(full->code_name(), "TABLE_FULL");
   EXPECT_EQ(full->reason, "all 2 seats are taken");
-  auto running = flow.stand(kAda, ev);
-  ASSERT_TRUE(running);
-  EXPECT_EQ(running->code_name(), "GAME_STARTED");
+  expect_refused(flow.stand(kAda, ev), "GAME_STARTED");
 }
 
 TEST(TableFlowStart, CreatorStartsWithTheSeatsTaken) {
@@ -98,13 +97,9 @@ TEST(TableFlowStart, CreatorStartsWithTheSeatsTaken) {
   TableFlow flow("&1", c8, setup(c8, {"seats=4"}), kAda);
   Events ev;
   EXPECT_FALSE(flow.sit(kAda, "ada", "", at(0), ev));
-  auto few = flow.start(kAda, at(0), ev);
-  ASSERT_TRUE(few);
-  EXPECT_EQ(few->code_name(), "NOT_ENOUGH_PLAYERS");
+  expect_refused(flow.start(kAda, at(0), ev), "NOT_ENOUGH_PLAYERS");
   EXPECT_FALSE(flow.sit(kBob, "bob", "", at(0), ev));
-  auto other = flow.start(kBob, at(0), ev);
-  ASSERT_TRUE(other);
-  EXPECT_EQ(other->code_name(), "NOT_CREATOR");
+  expect_refused(flow.start(kBob, at(0), ev), "NOT_CREATOR");
   ev.clear();
   EXPECT_FALSE(flow.start(kAda, at(5000), ev));
   EXPECT_EQ(flow.seats().size(), 2u);  // the free seats went
@@ -116,29 +111,19 @@ TEST(TableFlowStart, CreatorStartsWithTheSeatsTaken) {
   EXPECT_TRUE(std::holds_alternative<ev::PersistRound>(ev[1]));
   EXPECT_TRUE(std::holds_alternative<ev::States>(ev[2]));
   EXPECT_EQ(std::get<ev::Turn>(ev[3]).deadline_ms, 5000 + 60 * 1000);
-  auto again = flow.start(kAda, at(0), ev);
-  ASSERT_TRUE(again);
-  EXPECT_EQ(again->code_name(), "GAME_STARTED");
+  expect_refused(flow.start(kAda, at(0), ev), "GAME_STARTED");
 }
 
 TEST(TableFlowStart, RestoredTableHasNoCreator) {
   TableFlow flow("&1", ttt(), setup(ttt()), kNoMember);
   Events ev;
-  auto r = flow.start(kAda, at(0), ev);
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->code_name(), "NOT_CREATOR");
+  expect_refused(flow.start(kAda, at(0), ev), "NOT_CREATOR");
 }
 
 TEST_F(TableFlowPlaying, MovesRefusalsAndAWin) {
-  auto turn = flow.move(kBob, "bob", "4", at(2000), ev);
-  ASSERT_TRUE(turn);
-  EXPECT_EQ(turn->code_name(), "NOT_YOUR_TURN");
-  auto syntax = flow.move(kAda, "ada", "z9", at(2000), ev);
-  ASSERT_TRUE(syntax);
-  EXPECT_EQ(syntax->code_name(), "BAD_SYNTAX");
-  auto outsider = flow.move(kCid, "cid", "4", at(2000), ev);
-  ASSERT_TRUE(outsider);
-  EXPECT_EQ(outsider->code_name(), "NOT_SEATED");
+  expect_refused(flow.move(kBob, "bob", "4", at(2000), ev), "NOT_YOUR_TURN");
+  expect_refused(flow.move(kAda, "ada", "z9", at(2000), ev), "BAD_SYNTAX");
+  expect_refused(flow.move(kCid, "cid", "4", at(2000), ev), "NOT_SEATED");
   EXPECT_TRUE(ev.empty());  // refusals change nothing
 
   EXPECT_FALSE(flow.move(kAda, "ada", "0", at(2000), ev));
@@ -149,9 +134,7 @@ TEST_F(TableFlowPlaying, MovesRefusalsAndAWin) {
   EXPECT_FALSE(logged->durable);
   EXPECT_EQ(first<ev::Turn>(ev)->seat, 1);
   EXPECT_EQ(first<ev::Turn>(ev)->deadline_ms, 62000);
-  auto taken = flow.move(kBob, "bob", "0", at(3000), ev);
-  ASSERT_TRUE(taken);
-  EXPECT_EQ(taken->code_name(), "ILLEGAL_MOVE");
+  expect_refused(flow.move(kBob, "bob", "0", at(3000), ev), "ILLEGAL_MOVE");
   for (auto [m, cell] : {std::pair{kBob, "3"}, {kAda, "1"}, {kBob, "4"}}) {
     EXPECT_FALSE(flow.move(m, m == kAda ? "ada" : "bob", cell, at(3000), ev));
   }
@@ -166,9 +149,7 @@ TEST_F(TableFlowPlaying, MovesRefusalsAndAWin) {
   EXPECT_EQ(count<ev::CancelTurn>(ev), 1);
   EXPECT_EQ(count<ev::Turn>(ev), 0);
   EXPECT_EQ(flow.moves().size(), 5u);
-  auto late = flow.move(kBob, "bob", "5", at(4000), ev);
-  ASSERT_TRUE(late);
-  EXPECT_EQ(late->code_name(), "GAME_OVER");
+  expect_refused(flow.move(kBob, "bob", "5", at(4000), ev), "GAME_OVER");
 }
 
 TEST_F(TableFlowPlaying, ResignEndsTheGame) {
@@ -276,9 +257,7 @@ TEST_F(TableFlowPlaying, GuestDisconnectForfeits) {
 }
 
 TEST_F(TableFlowPlaying, Rematch) {
-  auto early = flow.rematch(kAda, "ada", at(2000), ev);
-  ASSERT_TRUE(early);
-  EXPECT_EQ(early->code_name(), "GAME_NOT_OVER");
+  expect_refused(flow.rematch(kAda, "ada", at(2000), ev), "GAME_NOT_OVER");
   ASSERT_FALSE(flow.resign(kAda, at(2000), ev));
   ev.clear();
   EXPECT_FALSE(flow.rematch(kAda, "ada", at(3000), ev));
