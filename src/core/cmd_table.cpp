@@ -12,13 +12,9 @@ namespace lobbyd::core::cmd {
 
 namespace {
 
-// A Table method's answer: "" or "<CODE> <reason>".
-void answer(Session& s, std::string_view command, std::string_view table, const std::string& err) {
-  if (err.empty()) return;
-  auto sp = err.find(' ');
-  std::string_view code = std::string_view(err).substr(0, sp);
-  std::string_view reason = sp == std::string::npos ? std::string_view{} : std::string_view(err).substr(sp + 1);
-  send_fail(s, command, code, {table}, reason);
+// A Table command's answer: nothing, or its refusal as a FAIL line.
+void answer(Session& s, std::string_view command, std::string_view table, const Refusal& r) {
+  if (r) send_fail(s, command, r->code_name(), {table}, r->reason);
 }
 
 std::string upper(std::string_view v) {
@@ -109,9 +105,7 @@ void table_new(Session& s, const proto::MessageView& m) {
   }
   join_channel(s, name);
   if (!s.joined(name)) {  // could not join: nobody is there, drop the table
-    table->close();
-    server.tables().erase(id);
-    server.lobbies().remove_if_empty(channel);
+    table->discard();
     return;
   }
   answer(s, "TABLE", name, table->sit(s.self(), s.nick()));

@@ -1,24 +1,34 @@
 #pragma once
 // Game tables (docs/protocol.md, "Game tables"). A table is a channel
 // "&<id>" (a Lobby in the lobby table, for JOIN/PART/NAMES/PRIVMSG) plus the
-// seats and the game state of src/games. Like a lobby, a table belongs to no
-// worker: its state is guarded by its own mutex, and any worker locks it for
-// a command. Lock order: table mutex, then the channel's lobby mutex (never
-// the other way round). Its turn timer lives on the creator's worker: every
-// timer operation is posted there (timer_ and grace_timer_ are touched on
-// that thread only, checked by LOBBYD_ASSERT_IN_LOOP), and the timer handler
-// locks the table.
+// seats and the game state of src/games. The Table is the server side of
+// it: the rules-flow is a TableFlow (table_flow.h, no I/O), the lines are
+// table_wire.h's, the rows table_rows.h's, the timers TableTimers; the
+// Table owns them, the seated sessions and the missed lines, calls the flow
+// and executes the events it returns.
+//
+// Like a lobby, a table belongs to no worker: its state is guarded by its
+// own mutex, and any worker locks it for a command. Lock order: table
+// mutex, then the channel's lobby mutex (never the other way round); the
+// missed-lines mutex is a leaf under either. Its timers live on the
+// creator's worker: every timer operation is posted there (the Asio timers
+// are touched on that thread only, checked by LOBBYD_ASSERT_IN_LOOP), and
+// a timer handler locks the table.
 #include <atomic>
-#include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/lobby.h"
+#include "core/table_flow.h"
+#include "core/table_rows.h"
+#include "core/table_timer.h"
 #include "games/game.h"
 #include "net/worker.h"
 #include "store/rows.h"
@@ -26,13 +36,14 @@
 namespace lobbyd::core {
 
 class Server;
+struct Settings;
 
 class Table : public std::enable_shared_from_this<Table> {
  public:
-  enum class Phase { kWaiting, kPlaying, kOver };
+  using Phase = TableFlow::Phase;
   // The creator id of a restored table (Session ids start at 1): a running
   // round needs no TABLE START.
-  static constexpr std::uint64_t kNoCreator = 0;
+  static constexpr std::uint64_t kNoCreator = kNoMember;
 
   Table(Server& server, std::uint64_t id, std::string lobby, const games::Game& game,
         games::TableSetup setup, std::uint64_t creator_id, LobbyPtr channel,
@@ -52,15 +63,15 @@ class Table : public std::enable_shared_from_this<Table> {
   };
   Summary summary() const;
 
-  // Commands. Each returns an empty string on success, else
-  // "<CODE> :<reason>" for the FAIL line (the caller adds the command and
-  // the table name). `s` is the caller's session; `nick` its current nick.
-  std::string sit(const SessionPtr& s, const std::string& nick);
-  std::string stand(const Session* s);
-  std::string start(const Session* s);
-  std::string move(const Session* s, const std::string& nick, std::string_view text);
-  std::string resign(const Session* s);
-  std::string rematch(const Session* s, const std::string& nick);
+  // Commands. Each returns nullopt on success, else the refusal for the
+  // FAIL line (the caller adds the command and the table name). `s` is the
+  // caller's session; `nick` its current nick.
+  Refusal sit(const SessionPtr& s, const std::string& nick);
+  Refusal stand(const Session* s);
+  Refusal start(const Session* s);
+  Refusal move(const Session* s, const std::string& nick, std::string_view text);
+  Refusal resign(const Session* s);
+  Refusal rematch(const Session* s, const std::string& nick);
   // The session left the channel (PART) or disconnected: a seated player
   // forfeits a running game, or gives the seat up otherwise; a disconnected
   // player with an account keeps the seat for resume_grace_s (held).
@@ -80,31 +91,20 @@ class Table : public std::enable_shared_from_this<Table> {
   void attach();
 
   // After a restart: the unfinished round as the database logged it.
-  struct Saved {
-    std::uint64_t seed = 0;
-    int round = 1;
-    std::int64_t started_at = 0;
-    std::vector<std::pair<std::string, std::string>> players;  // {nick, account} per seat
-    std::vector<games::LoggedMove> moves;
-  };
+  using Saved = TableFlow::Saved;
   // Replays the moves and holds every seat (guests' seats are forfeited:
   // nobody can prove to be them). Returns an error text if the log does not
   // replay (the table is then dropped).
   std::string restore(const Saved& saved);
   // Sends the public state and the turn to a new spectator.
   void catch_up(const SessionPtr& s);
-  // Stops the timer (the table is being removed).
+  // Closes the table and stops its timers (the table is being removed).
   void close();
+  // The one close-the-table step: close(), then out of the table registry,
+  // and its channel out of the lobby registry once empty. Not under mu_.
+  void discard();
 
  private:
-  struct Seat {
-    SessionPtr session;  // null: free, or its player left or is away
-    std::string nick;
-    bool rematch = false;
-    std::string account;          // "" for guests
-    bool held = false;            // away: disconnected, seat kept until held_until_ms
-    std::int64_t held_until_ms = 0;
-  };
   // Lines a held seat missed, bounded; its own leaf mutex because the
   // channel's observer records them under the lobby's mutex.
   struct Missed {
@@ -112,59 +112,39 @@ class Table : public std::enable_shared_from_this<Table> {
     std::size_t bytes = 0, dropped = 0;
   };
 
-  int seat_of_locked(const Session* s) const;
-  int seated_locked() const;
-  void start_locked();
-  void after_move_locked();
-  void finish_locked();
-  void send_states_locked();
-  void send_turn_locked();
-  void arm_timer_locked();
-  void on_timer(std::uint64_t gen);
-  void to_channel(const std::string& line) const;
-  std::string server_line(std::string_view rest) const;
-  // "GAME <table> <verb> :<json>", in MORE parts when it is too long for a line.
-  std::string game_json_line(std::string_view verb, const std::string& json) const;
-  // Appends to the move log and queues its row. With `durable`, the row
-  // carries a commit callback that calls move_committed() on timer_worker_.
-  void write_move_locked(int seat, const std::string& text, bool durable = false);
-  // A player's move or resignation: logged, then announced (state, turn) at
-  // once, or - with the durable_moves setting - once its row is committed.
-  void played_locked(int seat, const std::string& logged);
+  // What the flow needs to know now; a seed only for calls that may start a round.
+  TableFlow::Env env(const Settings& st, bool may_start) const;
+  // Executes the flow's events, in order, under mu_. True if they closed the table.
+  bool run_locked(const Events& events, const TableFlow::Env& env, const Settings& st);
+  // The seated session of a seat, or null.
+  SessionPtr session_at_locked(int seat) const;
+  void send_states_locked(const Settings& st);
+  void to_channel(std::string line) const;
+  void on_turn_timer(std::uint64_t gen);
+  void on_grace_timer(std::uint64_t gen);
   void move_committed(bool committed);
-  void hold_locked(int seat);
-  void arm_grace_locked();
-  void on_grace(std::uint64_t gen);
   void record_missed(const net::SharedBuf& line);
-  bool any_held_locked() const;
-  void write_table_row_locked();
+  // A command of a member: the flow call `f(env, events)` under mu_, then its events.
+  template <class F>
+  Refusal command(bool may_start, F&& f);
+  // A timer's or a commit's call `f(env, events)` on the timer worker
+  // (false: stale, nothing to do), then its events, then remove_if_done().
+  template <class F>
+  void on_timer_worker(F&& f);
 
   Server& server_;
   const std::uint64_t id_;
   const std::string name_, lobby_;
   const games::Game& game_;
-  // Session::id() of the creator (TABLE START). Not its address: a session
-  // created after the creator quit may be allocated at the same address.
-  const std::uint64_t creator_id_;
   const LobbyPtr channel_;
   net::Worker& timer_worker_;
-  boost::asio::steady_timer timer_;  // timer_worker_'s thread only
-  boost::asio::steady_timer grace_timer_;  // same
+  TableTimer turn_timer_;   // the turn's deadline
+  TableTimer grace_timer_;  // the first held seat's end
 
   mutable std::mutex mu_;
-  games::TableSetup setup_;          // guarded by mu_
-  std::vector<Seat> seats_;
-  Phase phase_ = Phase::kWaiting;
-  bool closed_ = false;
-  std::unique_ptr<games::State> state_;
-  std::uint64_t seed_ = 0;
-  int round_ = 0;
-  std::int64_t started_at_ = 0;
-  std::vector<games::LoggedMove> moves_;
-  int commits_pending_ = 0;          // durable moves logged, not yet announced
-  std::uint64_t timer_gen_ = 0;      // bumped whenever the turn changes
-  std::int64_t deadline_ms_ = 0;     // unix ms of the current turn's deadline
-  std::uint64_t grace_gen_ = 0;
+  TableFlow flow_;                                      // guarded by mu_
+  TableRows rows_;                                      // used under mu_ (rows in the flow's order)
+  std::vector<std::pair<MemberId, SessionPtr>> seated_;  // guarded by mu_: the sessions of the flow's seats
 
   std::mutex missed_mu_;             // leaf: taken under mu_ or the channel's mutex
   std::map<int, Missed> missed_;     // by held seat

@@ -74,9 +74,7 @@ std::size_t restore_tables(Server& server, const store::StartState& state) {
     server.lobbies().insert(channel);
     server.tables().insert(table);
     if (auto err = table->restore(saved); !err.empty()) {
-      table->close();
-      server.tables().erase(table->id());
-      server.lobbies().remove_if_empty(channel);
+      table->discard();
       fail(err);
       continue;
     }
