@@ -107,6 +107,18 @@ bool take_address_slot(const SessionPtr& s, std::function<void(AuthResult)>& don
   return true;
 }
 
+// The start of every password check: a slot of the client's address, one of
+// the server's checks in flight, and a database to ask. Null (and `done`
+// answered) if one of them is missing; else the in-flight count, held until
+// the check's last step lets go of it.
+std::shared_ptr<InFlight> begin_check(const SessionPtr& s, std::function<void(AuthResult)>& done) {
+  if (!take_address_slot(s, done)) return nullptr;
+  auto guard = std::make_shared<InFlight>(s->server());
+  if (guard->ok && s->server().store()) return guard;
+  answer(s, only(guard->ok ? AuthResult::Status::kUnavailable : AuthResult::Status::kBusy), std::move(done));
+  return nullptr;
+}
+
 }  // namespace
 
 std::string hash_password(std::string_view password) {
@@ -125,10 +137,8 @@ bool verify_password(const std::string& hash, std::string_view password) {
 void check_login(const SessionPtr& s, std::string account, std::string password,
                  std::function<void(AuthResult)> done) {
   Server& server = s->server();
-  if (!take_address_slot(s, done)) return;
-  auto guard = std::make_shared<InFlight>(server);
-  if (!guard->ok || !server.store())
-    return answer(s, only(guard->ok ? AuthResult::Status::kUnavailable : AuthResult::Status::kBusy), std::move(done));
+  auto guard = begin_check(s, done);
+  if (!guard) return;
   auto key = proto::fold(account);
   server.store()->find_account(
       key, [s, key, password = std::move(password), done = std::move(done),
@@ -159,10 +169,8 @@ void check_login(const SessionPtr& s, std::string account, std::string password,
 void create_account(const SessionPtr& s, std::string account, std::string password,
                     std::function<void(AuthResult)> done) {
   Server& server = s->server();
-  if (!take_address_slot(s, done)) return;
-  auto guard = std::make_shared<InFlight>(server);
-  if (!guard->ok || !server.store())
-    return answer(s, only(guard->ok ? AuthResult::Status::kUnavailable : AuthResult::Status::kBusy), std::move(done));
+  auto guard = begin_check(s, done);
+  if (!guard) return;
   auto shared_done = std::make_shared<std::function<void(AuthResult)>>(std::move(done));
   std::string key = proto::fold(account);
   auto reply = [s, shared_done](AuthResult::Status status) { answer(s, only(status), std::move(*shared_done)); };
