@@ -57,7 +57,9 @@ class WsGate {
     write_whole(b, std::forward<Handler>(h));
   }
 
-  // One write, whole, never interleaved with another; h(ec, bytes).
+  // One write, whole, never interleaved with another; h(ec, bytes). A writer
+  // that finds another waiting queues behind it: back-to-back batches must
+  // not starve a pong (Beast's read waits for it).
   template <class Buffers, class Handler>
   void write_whole(const Buffers& b, Handler&& handler) {
     std::decay_t<Handler> h(std::forward<Handler>(handler));
@@ -65,25 +67,37 @@ class WsGate {
       return asio::post(sock_.get_executor(),
                         [h = std::move(h), ec = failed_]() mutable { h(ec, std::size_t{0}); });
     }
-    if (busy_) {
-      turn_.async_wait([this, b, h = std::move(h)](const error_code&) mutable {
-        write_whole(b, std::move(h));
-      });
-      return;
-    }
+    if (busy_ || waiting_ > 0) return wait_turn(b, std::move(h));
+    start(b, std::move(h));
+  }
+
+ private:
+  template <class Buffers, class Handler>
+  void wait_turn(const Buffers& b, Handler h) {
+    ++waiting_;
+    turn_.async_wait([this, b, h = std::move(h)](const error_code&) mutable {
+      --waiting_;
+      if (failed_) return h(failed_, std::size_t{0});
+      if (busy_) return wait_turn(b, std::move(h));
+      start(b, std::move(h));
+    });
+  }
+
+  template <class Buffers, class Handler>
+  void start(const Buffers& b, Handler h) {
     busy_ = true;
     asio::async_write(sock_, b, [this, h = std::move(h)](const error_code& ec, std::size_t n) mutable {
       busy_ = false;
       if (ec) failed_ = ec;
-      turn_.cancel();  // wakes a waiting writer
+      if (waiting_ > 0) turn_.cancel();  // the waiters run, in the order they came
       h(ec, n);
     });
   }
 
- private:
   tcp::socket& sock_;
-  asio::steady_timer turn_;  // never expires: a waiting writer's queue
+  asio::steady_timer turn_;  // never expires: the waiting writers' queue
   bool busy_ = false;
+  unsigned waiting_ = 0;
   error_code failed_;
 };
 
