@@ -3,10 +3,15 @@
 
 #include "base/utf8.h"
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
 #include <algorithm>
 #include <chrono>
+#include <span>
+#include <vector>
 
 namespace lobbyd::net {
 
@@ -18,6 +23,89 @@ using boost::system::error_code;
 using asio::ip::tcp;
 
 namespace {
+
+// The layer between Beast's stream and the socket. Beast writes its own
+// frames through it (the 101 response, pongs, close frames); the transport
+// writes its batches of data frames beside Beast, as one gather write from
+// the shared buffers (WsFrameBuilder), which Beast's one-message-per-call
+// write cannot do. A frame split by another writer's bytes would corrupt
+// the stream, so the gate lets one write at a time go out, whole; the other
+// waits (at most two writers: Beast's one control write and our one batch).
+// After a failed write (an error, or the socket cancelled by the
+// connection's close) every later write fails at once, so a waiting writer
+// never starts on a socket being closed.
+class WsGate {
+ public:
+  using executor_type = tcp::socket::executor_type;
+
+  explicit WsGate(tcp::socket& sock) : sock_(sock), turn_(sock.get_executor()) {
+    turn_.expires_at(asio::steady_timer::time_point::max());
+  }
+
+  executor_type get_executor() noexcept { return sock_.get_executor(); }
+  tcp::socket& next_layer() noexcept { return sock_; }
+
+  template <class Buffers, class Handler>
+  void async_read_some(const Buffers& b, Handler&& h) {
+    sock_.async_read_some(b, std::forward<Handler>(h));
+  }
+
+  // Beast's writes: each goes out whole (Beast's async_write then sees one
+  // complete write_some).
+  template <class Buffers, class Handler>
+  void async_write_some(const Buffers& b, Handler&& h) {
+    write_whole(b, std::forward<Handler>(h));
+  }
+
+  // One write, whole, never interleaved with another; h(ec, bytes). A writer
+  // that finds another waiting queues behind it: back-to-back batches must
+  // not starve a pong (Beast's read waits for it).
+  template <class Buffers, class Handler>
+  void write_whole(const Buffers& b, Handler&& handler) {
+    std::decay_t<Handler> h(std::forward<Handler>(handler));
+    if (failed_) {
+      return asio::post(sock_.get_executor(),
+                        [h = std::move(h), ec = failed_]() mutable { h(ec, std::size_t{0}); });
+    }
+    if (busy_ || waiting_ > 0) return wait_turn(b, std::move(h));
+    start(b, std::move(h));
+  }
+
+ private:
+  template <class Buffers, class Handler>
+  void wait_turn(const Buffers& b, Handler h) {
+    ++waiting_;
+    turn_.async_wait([this, b, h = std::move(h)](const error_code&) mutable {
+      --waiting_;
+      if (failed_) return h(failed_, std::size_t{0});
+      if (busy_) return wait_turn(b, std::move(h));
+      start(b, std::move(h));
+    });
+  }
+
+  template <class Buffers, class Handler>
+  void start(const Buffers& b, Handler h) {
+    busy_ = true;
+    asio::async_write(sock_, b, [this, h = std::move(h)](const error_code& ec, std::size_t n) mutable {
+      busy_ = false;
+      if (ec) failed_ = ec;
+      if (waiting_ > 0) turn_.cancel();  // the waiters run, in the order they came
+      h(ec, n);
+    });
+  }
+
+  tcp::socket& sock_;
+  asio::steady_timer turn_;  // never expires: the waiting writers' queue
+  bool busy_ = false;
+  unsigned waiting_ = 0;
+  error_code failed_;
+};
+
+// Beast closes the TCP stream under the gate as it would the bare socket.
+template <class Handler>
+void async_teardown(beast::role_type role, WsGate& gate, Handler&& h) {
+  websocket::async_teardown(role, gate.next_layer(), std::forward<Handler>(h));
+}
 
 class WsTransport final : public StreamTransport {
  public:
@@ -57,7 +145,7 @@ class WsTransport final : public StreamTransport {
       // finds no operation pending while it runs through its buffer), so the
       // pong's write fails and the read ends with that error.
       error_code ignored;
-      ws_.next_layer().shutdown(tcp::socket::shutdown_both, ignored);
+      ws_.next_layer().next_layer().shutdown(tcp::socket::shutdown_both, ignored);
     });
   }
 
@@ -95,11 +183,29 @@ class WsTransport final : public StreamTransport {
     });
   }
 
+  // The batch's frames in one gather write: headers of our own, payloads
+  // straight from the shared buffers, which stay alive in held_ meanwhile.
   void async_write(std::vector<SharedBuf> bufs, WriteDone done) override {
-    out_.clear();
-    for (const auto& b : bufs) out_ += *b;
-    pos_ = 0;
-    write_next(std::move(done));
+    if (!ws_.is_open()) {  // a close frame went out (or came in): no data after it
+      return asio::post(ws_.get_executor(), [done = std::move(done)] {
+        done(make_error_code(websocket::error::closed), 0);
+      });
+    }
+    frames_.clear();
+    std::size_t bytes = 0;
+    for (const SharedBuf& b : bufs) {
+      frames_.add(*b);
+      bytes += b->size();
+    }
+    frames_.finish();
+    seq_.clear();
+    for (const WsFrameBuilder::Piece& p : frames_.pieces()) seq_.push_back(asio::buffer(p.data, p.size));
+    held_ = std::move(bufs);
+    ws_.next_layer().write_whole(std::span<const asio::const_buffer>(seq_), [this, bytes, done = std::move(done)](const error_code& ec,
+                                                                             std::size_t) {
+      held_.clear();
+      done(ec, ec ? 0 : bytes);
+    });
   }
 
   void async_close(std::function<void()> done) override {
@@ -108,17 +214,6 @@ class WsTransport final : public StreamTransport {
   }
 
  private:
-  // One message per line, in order; `done` travels with the operation so
-  // that nothing is left holding the connection if the loop is destroyed.
-  void write_next(WriteDone done) {
-    if (!ws_next_frame(out_, pos_, frame_)) return done({}, out_.size());
-    ws_.async_write(asio::buffer(frame_), [this, done = std::move(done)](const error_code& ec,
-                                                                        std::size_t) mutable {
-      if (ec) return done(ec, 0);
-      write_next(std::move(done));
-    });
-  }
-
   const char* describe(const error_code& ec) const noexcept {
     if (control_flood_) return "Excess Flood";
     if (ec == websocket::error::message_too_big) return "WebSocket message too big";
@@ -130,7 +225,7 @@ class WsTransport final : public StreamTransport {
     return nullptr;
   }
 
-  websocket::stream<tcp::socket&> ws_;
+  websocket::stream<WsGate> ws_;
   std::shared_ptr<const HttpRequest> req_;
   WsControlBudget control_;
   double tokens_;
@@ -139,9 +234,10 @@ class WsTransport final : public StreamTransport {
   const char* failure_ = nullptr;
   beast::flat_buffer rbuf_;
   std::string line_;   // the last message read, CRLF appended
-  std::string out_;    // the lines being written
-  std::size_t pos_ = 0;
-  std::string frame_;  // the message being written
+  // The batch being written (one at a time: the transport contract).
+  WsFrameBuilder frames_;
+  std::vector<asio::const_buffer> seq_;
+  std::vector<SharedBuf> held_;
 };
 
 }  // namespace
