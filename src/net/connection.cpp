@@ -36,8 +36,9 @@ std::string_view Connection::transport_name() const noexcept {
 
 Counter* Connection::transport_counter() noexcept {
   if (!transport_) return nullptr;
-  return transport_->name() == "tls" ? &worker_.counters().tls_connections
-                                     : &worker_.counters().ws_connections;
+  // The memory transport (in-process drivers) counts as a browser's.
+  return transport_->kind() == TransportKind::kTls ? &worker_.counters().tls_connections
+                                                   : &worker_.counters().ws_connections;
 }
 
 void Connection::start() {
@@ -332,8 +333,8 @@ void Connection::stream_on_handshake(const error_code& ec) {
   handshaking_ = false;
   if (state_ != State::kOpen) return maybe_close_stream();
   if (ec) {
-    return stream_fail(transport_->name() == "tls" ? "TLS handshake failed"
-                                                   : "WebSocket handshake failed");
+    return stream_fail(transport_->kind() == TransportKind::kTls ? "TLS handshake failed"
+                                                                 : "WebSocket handshake failed");
   }
   stream_ready_ = true;
   stream_read_next();

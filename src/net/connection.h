@@ -149,6 +149,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::size_t recvq_limit_ = 16 << 10;
   Clock::time_point close_deadline_{};
 
+  // The connection's life is state_ (open -> closing: flushing for at most
+  // the linger -> closed). Beside it are only facts about work in flight,
+  // which are orthogonal to the state (a read may be pending in any of them):
+  //   both engines: attached_ (in the worker's list), reading_ (a read op
+  //     pending), input_paused_ (throttle; set for good by close()),
+  //     flush_scheduled_ / cut_scheduled_ (queued in the worker's turn-end
+  //     lists, which check them before acting);
+  //   reactor TCP:  waiting_writable_ (an async_wait for writability);
+  //   stream:       handshaking_ -> stream_ready_ (the handshake's outcome),
+  //     writing_ (an async write pending), stream_failed_ (an I/O error: no
+  //     polite close), stream_closing_ (closed; the transport's close waits
+  //     for the pending operations to end).
   State state_ = State::kOpen;
   bool attached_ = false;
   bool reading_ = false;
@@ -159,10 +171,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   std::unique_ptr<StreamTransport> transport_;  // null: plain TCP
   bool handshaking_ = false;
-  bool stream_ready_ = false;    // handshake done
-  bool writing_ = false;         // an async write is in flight
-  bool stream_failed_ = false;   // an I/O error: no polite close
-  bool stream_closing_ = false;  // finish_close() waits for reads/writes to end
+  bool stream_ready_ = false;
+  bool writing_ = false;
+  bool stream_failed_ = false;
+  bool stream_closing_ = false;
 };
 
 }  // namespace lobbyd::net

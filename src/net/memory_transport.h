@@ -83,6 +83,7 @@ class MemoryTransport final : public StreamTransport {
   ~MemoryTransport() override { pipe_->close(); }
 
   std::string_view name() const noexcept override { return "mem"; }
+  TransportKind kind() const noexcept override { return TransportKind::kMemory; }
   void async_handshake(Done done) override {
     boost::asio::post(io_, [done = std::move(done)] { done({}); });
   }

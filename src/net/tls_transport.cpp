@@ -25,6 +25,7 @@ class TlsTransport final : public StreamTransport {
       : ctx_(std::move(ctx)), stream_(sock, *ctx_), timer_(sock.get_executor()) {}
 
   std::string_view name() const noexcept override { return "tls"; }
+  TransportKind kind() const noexcept override { return TransportKind::kTls; }
   bool close_needs_idle_read() const noexcept override { return true; }
 
   void async_handshake(Done done) override {

@@ -5,6 +5,7 @@
 // instead: at most one handshake, one read and one write in flight, all on
 // the owning worker's thread.
 #include <boost/asio/ip/tcp.hpp>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string_view>
@@ -13,6 +14,10 @@
 #include "net/shared_buffer.h"
 
 namespace lobbyd::net {
+
+// What a transport is, for the per-kind counters and the error text (never
+// decided by comparing names).
+enum class TransportKind : std::uint8_t { kTls, kWebSocket, kMemory };
 
 class StreamTransport {
  public:
@@ -25,6 +30,7 @@ class StreamTransport {
 
   virtual ~StreamTransport() = default;
   virtual std::string_view name() const noexcept = 0;  // "tls", "ws"
+  virtual TransportKind kind() const noexcept = 0;
   virtual void async_handshake(Done done) = 0;
   virtual void async_read(ReadDone done) = 0;
   // bufs hold whole IRC lines (CRLF-terminated); kept alive until done.

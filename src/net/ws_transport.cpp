@@ -152,6 +152,7 @@ class WsTransport final : public StreamTransport {
   const char* read_failure() const noexcept override { return failure_; }
 
   std::string_view name() const noexcept override { return "ws"; }
+  TransportKind kind() const noexcept override { return TransportKind::kWebSocket; }
   bool close_needs_idle_read() const noexcept override { return false; }
 
   void async_handshake(Done done) override {
