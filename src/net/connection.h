@@ -33,6 +33,7 @@
 #include <string_view>
 
 #include "net/loop_thread.h"
+#include "net/send_queue.h"
 #include "net/shared_buffer.h"
 #include "net/transport.h"
 #include "net/worker.h"
@@ -140,7 +141,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // cost 530 B of RSS per idle connection; 256 about half that.)
   static constexpr std::size_t kInBytes = 256;
   std::array<char, kInBytes> inbuf_;
-  std::deque<SharedBuf> outq_;
+  SendQueue outq_;  // net/send_queue.h: keeps its storage across flushes
   std::string tail_;
   std::size_t out_bytes_ = 0;   // bytes in outq_ not yet written
   std::uint64_t appended_ = 0;  // bytes queued since the start

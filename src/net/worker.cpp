@@ -1,5 +1,7 @@
 #include "net/worker.h"
 
+#include <utility>
+
 #include <algorithm>
 
 #include "net/connection.h"
@@ -131,19 +133,29 @@ void Worker::schedule_cut(Connection& c) {
 void Worker::run_flushes() {
   flush_posted_ = false;
   // Cut candidates first: what the kernel refuses beyond sendq is dropped.
+  // The batches swap with scratch vectors that keep their capacity: a fresh
+  // vector per turn grew again 1, 2, 4, ... to the lobby's size, a few
+  // allocations per broadcast that grew with the recipients. A flush can
+  // end in code that flushes again (a close, flush_now()): that inner run
+  // uses vectors of its own, as the outer one is still walking its batch.
+  std::vector<ConnectionPtr> inner_cuts, inner_flushes;  // empty: no allocation unless used
+  const bool outer = !std::exchange(in_run_flushes_, true);
+  auto& cuts = outer ? cuts_running_ : inner_cuts;
+  auto& batch = outer ? flushes_running_ : inner_flushes;
   while (!cuts_.empty()) {
-    std::vector<ConnectionPtr> cuts;
     cuts.swap(cuts_);
     for (auto& c : cuts)
       if (c->cut_scheduled_ && c->over_sendq_after_flush()) c->on_sendq_exceeded();
+    cuts.clear();
   }
   // Flushing may schedule more (a closing connection's last line); loop.
   while (!flushes_.empty()) {
-    std::vector<ConnectionPtr> batch;
     batch.swap(flushes_);
     for (auto& c : batch)
       if (c->flush_scheduled_) c->flush();
+    batch.clear();
   }
+  if (outer) in_run_flushes_ = false;
 }
 
 void Worker::schedule_resume(Connection& c, Clock::time_point when) {

@@ -149,8 +149,11 @@ class Worker {
   std::vector<Batch> draining_;   // loop thread
 
   std::vector<ConnectionPtr> flushes_;
+  std::vector<ConnectionPtr> flushes_running_;  // the outermost run_flushes()'s batch (loop thread)
+  bool in_run_flushes_ = false;
   bool flush_posted_ = false;
   std::vector<ConnectionPtr> cuts_;
+  std::vector<ConnectionPtr> cuts_running_;  // same, for cuts
 
   struct Resume {
     Clock::time_point when;
