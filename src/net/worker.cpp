@@ -1,8 +1,7 @@
 #include "net/worker.h"
 
-#include <utility>
-
 #include <algorithm>
+#include <utility>
 
 #include "net/connection.h"
 #include "net/loop_thread.h"
