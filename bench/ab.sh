@@ -14,23 +14,7 @@ BASE=${1:?base bin dir}; NEW=${2:?new bin dir}; RUNS=${3:-3}
 LOAD=$NEW/lobbyd-load
 TMP=$(mktemp -d /tmp/lobbyd-ab.XXXXXX)
 trap 'kill $SRV 2>/dev/null || true; rm -rf "$TMP"' EXIT
-cat >"$TMP/lobbyd.toml" <<'T'
-server_name = "lobbyd.bench.local"
-log_level = "warn"
-stats_interval_s = 0
-flood_rate = 1e9
-flood_burst = 1000000
-recvq_bytes = 1048576
-sendq_bytes = 16777216
-max_clients = 19000
-max_clients_per_ip = 0
-ping_interval_s = 300
-client_timeout_s = 600
-registration_timeout_s = 60
-allow_create_lobbies = true
-created_lobby_capacity = 100000
-max_lobbies_per_client = 100
-T
+cp "$(dirname "$0")/lobbyd-bench.toml" "$TMP/lobbyd.toml"
 run() {  # BIN_DIR LABEL SCENARIO ARGS...
   local bin=$1 label=$2 scen=$3; shift 3
   local d=$TMP/$label-$scen-$RANDOM; mkdir -p "$d"

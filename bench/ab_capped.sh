@@ -43,20 +43,7 @@ SRV=""
 cleanup() { [[ -n $SRV ]] && kill "$SRV" 2>/dev/null; wait 2>/dev/null; cg_remove; rm -rf "$T"; }
 trap cleanup EXIT
 ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-cat >"$T/lobbyd.toml" <<'TOML'
-log_level = "warn"
-stats_interval_s = 0
-flood_rate = 1e9
-flood_burst = 1000000
-recvq_bytes = 1048576
-sendq_bytes = 16777216
-max_clients = 19000
-max_clients_per_ip = 0
-ping_interval_s = 300
-client_timeout_s = 600
-allow_create_lobbies = true
-created_lobby_capacity = 100000
-TOML
+cp "$(dirname "$0")/lobbyd-bench.toml" "$T/lobbyd.toml"
 
 start() {  # BIN: sets SRV and PORT
   rm -f "$T/port" "$T"/db*

@@ -209,24 +209,7 @@ FDLIMIT=$(ulimit -n)
 free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 write_lobbyd_conf() {  # DIR
-  cat >"$1/lobbyd.toml" <<'EOF'
-server_name = "lobbyd.bench.local"
-log_level = "warn"
-stats_interval_s = 0
-flood_rate = 1e9
-flood_burst = 1000000
-recvq_bytes = 1048576
-sendq_bytes = 16777216
-max_clients = 19000
-max_clients_per_ip = 0
-ping_interval_s = 300
-client_timeout_s = 600
-registration_timeout_s = 60
-allow_create_lobbies = true
-created_lobby_capacity = 100000
-max_lobbies_per_client = 100
-nick_len = 30
-EOF
+  cp "$ROOT/bench/lobbyd-bench.toml" "$1/lobbyd.toml"
 }
 
 write_ngircd_conf() {  # DIR PORT
