@@ -15,19 +15,33 @@
 //   outq_:  [ buf0 (front_off_ bytes already written) ][ buf1 ][ buf2 ] + tail_
 //   tail_:  replies for this connection alone, batched into one buffer.
 //
-// Transports: a plain TCP connection reads with async_read_some into inbuf_
-// and writes with write_some (the hot path). Not async_wait + read_some into
-// the shared scratch buffer: Asio re-arms every wait with an epoll_ctl system
-// call, while a read op just waits on the edge-triggered registration, and
-// its completion's recv is the one that would follow the wait anyway. A
-// connection given a StreamTransport (TLS, WebSocket) uses its async
-// handshake/read/write instead; limits, throttle, close and linger behave the
-// same. The TCP socket stays here either way (peer address,
-// final close).
+// Life: one state machine for every kind of connection (state() below):
+//
+//   kNew --start()--> kOpen                      (plain TCP)
+//   kNew --start()--> kHandshaking --ok--> kOpen  (TLS, WebSocket)
+//   kHandshaking / kOpen --close()--> kClosing    (on_closed() runs here, once;
+//                                                  queued output is written
+//                                                  for at most the linger)
+//   kClosing --queue empty or linger over--> kShutdown
+//   kNew / kHandshaking / kOpen --close() without flush, handshake cut,
+//                                 I/O error--> kShutdown (via kClosing)
+//   kShutdown --operations in flight ended--> kClosed (socket closing)
+//
+// How bytes move is the engine's (net/engine.h, a stateless strategy chosen
+// once, before start()): the reactor TCP engine reads with async_read_some
+// into inbuf_ and writes with write_some (the hot path; not async_wait +
+// read_some into the shared scratch buffer: Asio re-arms every wait with an
+// epoll_ctl system call, while a read op just waits on the edge-triggered
+// registration), and the stream engine drives a StreamTransport's async
+// handshake/read/write (TLS, WebSocket, the in-memory pipe of tests). Both
+// record what they have in flight in in_flight_, so close() and the worker
+// see one state machine whatever the engine; limits, throttle, close and
+// linger behave the same. The TCP socket stays here either way (peer
+// address, final close).
 #include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
-#include <deque>
+#include <list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -40,6 +54,8 @@
 
 namespace lobbyd::net {
 
+class Engine;  // net/engine.h
+
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   // remote_ip: the peer's address as text (the listener has it from accept).
@@ -50,9 +66,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   Worker& worker() const noexcept { return worker_; }
   const std::string& remote_ip() const noexcept { return remote_ip_; }
-  bool open() const noexcept { return state_ == State::kOpen; }
+  // See "Life" above.
+  enum class State : std::uint8_t { kNew, kHandshaking, kOpen, kClosing, kShutdown, kClosed };
+  State state() const noexcept { return state_; }
+  static std::string_view state_name(State s) noexcept;
+  // Not closing yet: the session may still act (before and during the
+  // handshake too: its registration timeout runs from the accept).
+  bool open() const noexcept { return state_ <= State::kOpen; }
 
-  // Before start(): carry the stream over a transport built on our socket.
+  // Before start(): carry the stream over a transport built on our socket
+  // (the stream engine); without one the connection is plain TCP.
   void use_transport(const TransportMaker& make);
   std::string_view transport_name() const noexcept;  // "tcp", "tls", "ws"
 
@@ -112,21 +135,24 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   friend class Worker;
-  enum class State : std::uint8_t { kOpen, kClosing, kClosed };
+  friend class TcpEngine;
+  friend class StreamEngine;
+
+  // Operations in flight (bits of in_flight_), orthogonal to the state: a
+  // read may be pending in any state until it completes or is cancelled.
+  // kWrite is a write op (stream) or a wait for writability (TCP).
+  static constexpr std::uint8_t kOpRead = 1, kOpWrite = 2, kOpHandshake = 4;
+  bool in_flight(std::uint8_t op) const noexcept { return (in_flight_ & op) != 0; }
+  void begin_op(std::uint8_t op) noexcept { in_flight_ |= op; }
+  void end_op(std::uint8_t op) noexcept { in_flight_ &= static_cast<std::uint8_t>(~op); }
 
   void after_append();
-  void read_next();
-  void on_read(const boost::system::error_code& ec, std::size_t n);
-  void read_more();  // after a full inbuf_: non-blocking reads into the scratch buffer
+  void append_tail();  // tail_ joins the queue as one buffer
   void feed(std::string_view fresh);
-  void wait_writable();
-  void finish_close();
-  // Stream transports (see top).
-  void stream_on_handshake(const boost::system::error_code& ec);
-  void stream_read_next();
-  void stream_flush();
-  void stream_fail(const char* reason);
-  void maybe_close_stream();
+  // An I/O error or a cut handshake: no polite ending, no flush.
+  void fail(std::string_view reason);
+  void finish_close();  // -> kShutdown, then kClosed once nothing is in flight
+  void settle();        // kShutdown: closes the socket once the engine allows it
   void close_socket();
   Counter* transport_counter() noexcept;
 
@@ -150,32 +176,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::size_t recvq_limit_ = 16 << 10;
   Clock::time_point close_deadline_{};
 
-  // The connection's life is state_ (open -> closing: flushing for at most
-  // the linger -> closed). Beside it are only facts about work in flight,
-  // which are orthogonal to the state (a read may be pending in any of them):
-  //   both engines: attached_ (in the worker's list), reading_ (a read op
-  //     pending), input_paused_ (throttle; set for good by close()),
-  //     flush_scheduled_ / cut_scheduled_ (queued in the worker's turn-end
-  //     lists, which check them before acting);
-  //   reactor TCP:  waiting_writable_ (an async_wait for writability);
-  //   stream:       handshaking_ -> stream_ready_ (the handshake's outcome),
-  //     writing_ (an async write pending), stream_failed_ (an I/O error: no
-  //     polite close), stream_closing_ (closed; the transport's close waits
-  //     for the pending operations to end).
-  State state_ = State::kOpen;
-  bool attached_ = false;
-  bool reading_ = false;
-  bool waiting_writable_ = false;
+  const Engine* engine_;                  // net/engine.h; never null
+  std::unique_ptr<StreamTransport> transport_;  // the stream engine's; null for TCP
+  State state_ = State::kNew;
+  std::uint8_t in_flight_ = 0;  // kOp* bits
+  bool aborted_ = false;        // fail(): the transport closes without a goodbye
+  // Facts that are not the connection's life: the throttle (set for good by
+  // close()), and membership in the worker's turn-end lists (which check
+  // these before acting).
   bool input_paused_ = false;
   bool flush_scheduled_ = false;
   bool cut_scheduled_ = false;
-
-  std::unique_ptr<StreamTransport> transport_;  // null: plain TCP
-  bool handshaking_ = false;
-  bool stream_ready_ = false;
-  bool writing_ = false;
-  bool stream_failed_ = false;
-  bool stream_closing_ = false;
 };
 
 }  // namespace lobbyd::net
