@@ -170,29 +170,29 @@ void Connection::close(std::string_view reason, bool flush_output,
   // Before or mid-handshake nothing queued can reach the peer, and a peer
   // that stalls the handshake (a TLS ClientHello cut short) would hold the
   // slot for the whole linger: close at once.
-  const bool can_flush = state_ == State::kOpen;
+  const State from = state_;
   state_ = State::kClosing;
   input_paused_ = true;
   on_closed(reason);
-  if (flush_output && can_flush && (!outq_.empty() || !tail_.empty())) {
+  if (flush_output && from == State::kOpen && (!outq_.empty() || !tail_.empty())) {
     close_deadline_ = Clock::now() + linger;
     flush();
   } else {
-    finish_close();
+    finish_close(from);
   }
 }
 
 void Connection::fail(std::string_view reason) {
   aborted_ = true;
   if (open()) close(reason, false);
-  else finish_close();
+  else finish_close(state_);
 }
 
-void Connection::finish_close() {
+void Connection::finish_close(State from) {
   LOBBYD_ASSERT_IN_LOOP(worker_);
   if (state_ >= State::kShutdown) return;
-  const bool attached = state_ != State::kNew;
-  if (state_ < State::kOpen) aborted_ = true;  // no goodbye without a handshake
+  const bool attached = from != State::kNew;  // start() attaches
+  if (from < State::kOpen) aborted_ = true;   // no goodbye without a handshake
   state_ = State::kShutdown;
   outq_.clear();
   tail_.clear();

@@ -151,7 +151,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void feed(std::string_view fresh);
   // An I/O error or a cut handshake: no polite ending, no flush.
   void fail(std::string_view reason);
-  void finish_close();  // -> kShutdown, then kClosed once nothing is in flight
+  // -> kShutdown, then kClosed once nothing is in flight. from: the state
+  // the close began in (kClosing: after the linger, so attached and open).
+  void finish_close(State from = State::kClosing);
   void settle();        // kShutdown: closes the socket once the engine allows it
   void close_socket();
   Counter* transport_counter() noexcept;
