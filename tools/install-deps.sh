@@ -8,6 +8,7 @@ pkgs=(
   libboost-dev libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libsodium-dev
   libsoci-dev libsoci-sqlite3-4.0 libsoci-mysql4.0 sqlite3 mariadb-server mariadb-client
   libgtest-dev libgmock-dev libbenchmark-dev
+  liblua5.4-dev # game modules (src/modules)
   python3 python3-irc python3-pytest
   libssl-dev openssl python3-websockets python3-prometheus-client # TLS, /ws, /metrics (tests too)
   chromium # the browser end-to-end tests (tests/e2e) drive it headless

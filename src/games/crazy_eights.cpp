@@ -292,10 +292,10 @@ class CrazyEights final : public Game {
   std::span<const OptionSpec> option_specs() const override { return kOptions; }
 
  protected:
-  std::unique_ptr<State> make_initial(std::uint64_t seed, const Options& options,
-                                      int seats) const override {
+  Expected<std::unique_ptr<State>> make_initial(std::uint64_t seed, const Options& options,
+                                                int seats) const override {
     const int hand = option_int(options, "hand", seats == 2 ? 7 : 5);
-    return std::make_unique<CrazyEightsState>(*this, seed, seats, hand);
+    return {std::make_unique<CrazyEightsState>(*this, seed, seats, hand)};
   }
 
  private:

@@ -25,6 +25,8 @@ std::string_view code_name(Code code) noexcept {
       return "BAD_OPTION";
     case Code::kBadLog:
       return "BAD_LOG";
+    case Code::kModuleError:
+      return "MODULE_ERROR";
   }
   return "UNKNOWN";
 }

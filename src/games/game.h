@@ -46,6 +46,7 @@ enum class Code : std::uint8_t {
   kUnknownGame,  // UNKNOWN_GAME: no game of that name (registry)
   kBadOption,    // BAD_OPTION: a `key=value` option or the seat count is wrong
   kBadLog,       // BAD_LOG: replay() met a logged move that does not apply
+  kModuleError,  // MODULE_ERROR: a game module (Lua) failed: an error, a budget, a bad value
 };
 std::string_view code_name(Code code) noexcept;
 
@@ -127,9 +128,10 @@ class Game {
                                            int seats) const;
 
  protected:
-  // Called with checked seats and options.
-  virtual std::unique_ptr<State> make_initial(std::uint64_t seed, const Options& options,
-                                              int seats) const = 0;
+  // Called with checked seats and options. Only a game module can fail
+  // here (its init raised: MODULE_ERROR); the compiled-in games cannot.
+  virtual Expected<std::unique_ptr<State>> make_initial(std::uint64_t seed, const Options& options,
+                                                        int seats) const = 0;
 };
 
 class State {

@@ -180,8 +180,8 @@ class Reversi final : public Game {
   int max_seats() const override { return 2; }
 
  protected:
-  std::unique_ptr<State> make_initial(std::uint64_t, const Options&, int) const override {
-    return std::make_unique<ReversiState>(*this);
+  Expected<std::unique_ptr<State>> make_initial(std::uint64_t, const Options&, int) const override {
+    return {std::make_unique<ReversiState>(*this)};
   }
 
  private:

@@ -120,8 +120,8 @@ class TicTacToe final : public Game {
   int max_seats() const override { return 2; }
 
  protected:
-  std::unique_ptr<State> make_initial(std::uint64_t, const Options&, int) const override {
-    return std::make_unique<TicTacToeState>(*this);
+  Expected<std::unique_ptr<State>> make_initial(std::uint64_t, const Options&, int) const override {
+    return {std::make_unique<TicTacToeState>(*this)};
   }
 
  private:
