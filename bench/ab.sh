@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/ab.sh: two lobbyd builds side by side on the same scenarios, runs
 # interleaved A B A B ... so that the shared machine's drift hits both alike.
-#   bench/ab.sh BASE_BIN_DIR NEW_BIN_DIR [RUNS]
+#   [NEW_CONFIG_EXTRA='key = value'] bench/ab.sh BASE_BIN_DIR NEW_BIN_DIR [RUNS]
 # Each run: a fresh server (pinned to CPU 0, one worker), lobbyd-load of NEW
 # (pinned to CPU 1) doing
 #   chat   2,000 clients in 40 lobbies, 0.5 msg/s each, 10 s measured
@@ -15,10 +15,16 @@ LOAD=$NEW/lobbyd-load
 TMP=$(mktemp -d /tmp/lobbyd-ab.XXXXXX)
 trap 'kill $SRV 2>/dev/null || true; rm -rf "$TMP"' EXIT
 cp "$(dirname "$0")/lobbyd-bench.toml" "$TMP/lobbyd.toml"
+# NEW_CONFIG_EXTRA: lines for the new build's configuration only (a setting
+# the base does not know, e.g. "durable_moves = false" against a base from
+# before that setting: the same behaviour on both sides).
+cp "$TMP/lobbyd.toml" "$TMP/lobbyd-new.toml"
+printf '%s\n' "${NEW_CONFIG_EXTRA:-}" >>"$TMP/lobbyd-new.toml"
 run() {  # BIN_DIR LABEL SCENARIO ARGS...
   local bin=$1 label=$2 scen=$3; shift 3
   local d=$TMP/$label-$scen-$RANDOM; mkdir -p "$d"
-  taskset -c 0 "$bin/lobbyd" --config "$TMP/lobbyd.toml" --db "sqlite:$d/db" --listen 127.0.0.1:0 \
+  local conf=$TMP/lobbyd.toml; [[ $label == new ]] && conf=$TMP/lobbyd-new.toml
+  taskset -c 0 "$bin/lobbyd" --config "$conf" --db "sqlite:$d/db" --listen 127.0.0.1:0 \
     --threads 1 --port-file "$d/port" >"$d/log" 2>&1 &
   SRV=$!
   for _ in $(seq 100); do [[ -s $d/port ]] && break; sleep 0.1; done
