@@ -227,8 +227,10 @@ TEST_F(ConnectionStateTest, IdleReadIsCancelledWhereTheTransportNeedsIt) {
 
 TEST_F(ConnectionStateTest, OverRecvqWithoutALineEnd) {
   auto c = open_scripted();
-  c->set_limits(1 << 20, 16);
-  in_loop([&] { std::exchange(s_.read, {})(error_code{}, std::string(17, 'x')); });
+  in_loop([&] {
+    c->set_limits(1 << 20, 16);
+    std::exchange(s_.read, {})(error_code{}, std::string(17, 'x'));
+  });
   EXPECT_EQ(c->recvq_exceeded, 1);
   EXPECT_EQ(c->state(), State::kClosed);
 }
