@@ -129,6 +129,7 @@ class SessionHarness {
     void on_settings(std::vector<store::SettingRow>) override {}
     void on_lobbies(std::vector<store::LobbyRow>) override {}
     void on_bans(std::vector<store::BanRow>) override {}
+    void on_modules(std::vector<store::ModuleRow>) override {}
     std::string on_command(const store::CommandRow&) override { return {}; }
   };
 

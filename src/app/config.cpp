@@ -112,7 +112,7 @@ bool load_config(int argc, char** argv, AppConfig& cfg, int& exit_code) {
   std::vector<std::string> listen, listen_tls;
   std::optional<std::string> http;
   unsigned threads = 0;
-  std::string log_level, port_file, db;
+  std::string log_level, port_file, db, modules_dir;
   app.add_option("-c,--config", config_path, "TOML configuration file")->check(CLI::ExistingFile);
   app.add_option("-l,--listen", listen,
                  "Listen on HOST:PORT (repeatable; default 127.0.0.1:6667; port 0 picks a free one)");
@@ -132,6 +132,9 @@ bool load_config(int argc, char** argv, AppConfig& cfg, int& exit_code) {
   app.add_option("--db", db,
                  "Database URL: sqlite:PATH (default sqlite:lobbyd.db) or "
                  "mysql://user:password@host:port/dbname (MariaDB/MySQL)");
+  app.add_option("--modules", modules_dir,
+                 "Development: every *.lua file in DIR becomes a game module version in the "
+                 "database when its text changes (the modules_dir setting; docs/modules.md)");
   app.add_flag("--hash-password", cfg.hash_password,
                "Read a password from standard input, print its argon2id hash (for the "
                "oper_password_hash setting) and exit");
@@ -156,6 +159,7 @@ bool load_config(int argc, char** argv, AppConfig& cfg, int& exit_code) {
   if (!log_level.empty()) cfg.log_level = log_level;
   if (!port_file.empty()) cfg.port_file = port_file;
   if (!db.empty()) cfg.db = db;
+  if (!modules_dir.empty()) cfg.settings.modules_dir = modules_dir;
   if (cfg.threads == 0) cfg.threads = std::max(1u, std::thread::hardware_concurrency());
   return true;
 }

@@ -236,7 +236,7 @@ void pass(Session& s, const proto::MessageView& m) {
 }
 
 void top(Session& s, const proto::MessageView& m) {
-  auto game = games::lookup_game(m.params[0]);
+  auto game = s.server().catalog()->lookup(m.params[0]);
   if (!game) {
     send_fail(s, "TOP", "UNKNOWN_GAME", {m.params[0]}, "No such game");
     return;

@@ -5,7 +5,8 @@
 #include "core/commands.h"
 #include "core/session.h"
 #include "core/table.h"
-#include "games/registry.h"
+#include "games/text.h"
+#include <fmt/format.h>
 #include "proto/format.h"
 
 namespace lobbyd::core::cmd {
@@ -33,7 +34,9 @@ bool allowed(const std::string& list, const games::Game& game) {
     std::string_view item = rest.substr(0, comma);
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (!item.empty() && games::find_game(item) == &game) return true;
+    if (!item.empty() && games::iequals(item, game.name())) return true;
+    for (std::string_view alias : game.aliases())
+      if (!item.empty() && games::iequals(item, alias)) return true;
     if (comma == std::string_view::npos) break;
     rest.remove_prefix(comma + 1);
   }
@@ -64,7 +67,7 @@ void table_new(Session& s, const proto::MessageView& m) {
       send_fail(s, "TABLE", "NO_SUCH_LOBBY", {lobby_name}, "No such lobby");
     return;
   }
-  auto game = games::lookup_game(game_name);
+  auto game = s.server().catalog()->lookup(game_name);
   if (!game) {
     send_fail(s, "TABLE", games::code_name(game.error().code), {game_name}, game.error().reason);
     return;
@@ -93,13 +96,13 @@ void table_new(Session& s, const proto::MessageView& m) {
   // held for a disconnected player keeps an empty channel alive).
   auto channel = std::make_shared<Lobby>(name, "", st.created_lobby_capacity, true);
   server.lobbies().insert(channel);
-  auto table = std::make_shared<Table>(server, id, lobby->name(), **game, std::move(setup.value()),
+  auto table = std::make_shared<Table>(server, id, lobby->name(), *game, std::move(setup.value()),
                                        s.id(), channel, s.worker());
   table->attach();
   server.tables().insert(table);
   {
     proto::LineBuilder b(s.line());
-    b.source(st.server_name).command("TABLE").param("CREATED").param(name).param((*game)->name())
+    b.source(st.server_name).command("TABLE").param("CREATED").param(name).param((*game)->label())
         .param(lobby->name());
     s.send_line(b.finish());
   }
@@ -110,6 +113,31 @@ void table_new(Session& s, const proto::MessageView& m) {
   }
   answer(s, "TABLE", name, table->sit(s.self(), s.nick()));
 }
+
+}  // namespace
+
+// GAMES: what TABLE NEW can open now, compiled-in games first, then the
+// game modules (name@version: the version new tables get).
+void games_list(Session& s, const proto::MessageView&) {
+  const std::string& server_name = s.settings().server_name;
+  CatalogPtr catalog = s.server().catalog();
+  for (const games::GamePtr& g : catalog->serving()) {
+    std::string aliases, options;
+    for (std::string_view a : g->aliases()) aliases.append(aliases.empty() ? "" : ",").append(a);
+    for (const games::OptionSpec& o : g->option_specs())
+      options += fmt::format("{}{}={}..{}", options.empty() ? "" : " ", o.key, o.min, o.max);
+    proto::LineBuilder b(s.line());
+    b.source(server_name).command("GAMES").param("ENTRY").param(g->label())
+        .param(fmt::format("{}-{}", g->min_seats(), g->max_seats())).param(std::to_string(g->default_seats()))
+        .param(aliases.empty() ? "*" : aliases).trailing(options);
+    s.send_line(b.finish());
+  }
+  proto::LineBuilder b(s.line());
+  b.source(server_name).command("GAMES").param("END").trailing(std::to_string(catalog->serving().size()) + " games");
+  s.send_line(b.finish());
+}
+
+namespace {
 
 void table_list(Session& s, const proto::MessageView& m) {
   if (m.param_count < 2) {
@@ -126,7 +154,7 @@ void table_list(Session& s, const proto::MessageView& m) {
   for (const TablePtr& t : s.server().tables().in_lobby(lobby->name())) {
     Table::Summary sum = t->summary();
     proto::LineBuilder b(s.line());
-    b.source(server_name).command("TABLE").param("INFO").param(t->name()).param(t->game().name())
+    b.source(server_name).command("TABLE").param("INFO").param(t->name()).param(t->game().label())
         .param(std::to_string(sum.seated) + "/" + std::to_string(sum.seats))
         .param(phase_name(sum.phase));
     s.send_line(b.finish());

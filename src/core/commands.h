@@ -54,6 +54,7 @@ void profile(Session&, const proto::MessageView&);
 void fault(Session&, const proto::MessageView&);
 void kill(Session&, const proto::MessageView&);
 void table(Session&, const proto::MessageView&);
+void games_list(Session&, const proto::MessageView&);  // GAMES
 void move(Session&, const proto::MessageView&);
 void authenticate(Session&, const proto::MessageView&);
 void register_account(Session&, const proto::MessageView&);

@@ -1,7 +1,9 @@
 #include "core/control_plane.h"
 #include "core/unix_time.h"
 
+#include <filesystem>
 #include <fmt/format.h>
+#include <fstream>
 #include <spdlog/spdlog.h>
 
 #include "core/admin_actions.h"
@@ -126,6 +128,73 @@ void ControlPlane::on_bans(std::vector<store::BanRow> rows) {
     list->add(std::move(b));
   }
   server_.set_bans(std::move(list));
+}
+
+void ControlPlane::on_modules(std::vector<store::ModuleRow> rows) {
+  LOBBYD_ZONE("config.modules");
+  const Settings& s = *server_.settings_holder().get();
+  modules::Limits limits;
+  limits.instructions_per_call = std::uint64_t(s.module_instructions_m) * 1'000'000;
+  limits.memory_bytes = std::size_t(s.module_memory_kb) * 1024;
+  // Compiling and self-checking a new version takes milliseconds: here, on
+  // the store thread, never on an event loop. The loops only ever see a
+  // finished catalog.
+  ModuleLibrary::Applied a = modules_.apply(rows, limits);
+  for (const auto& e : a.events) {
+    if (e.error.empty()) spdlog::info("game module {} loaded", e.label);
+    else spdlog::error("game module {} refused: {}", e.label, e.error);
+  }
+  if (store_)
+    for (auto& w : a.writes) store_->set_module_error(w.row_id, std::move(w.error));
+  newest_source_.clear();
+  for (const auto& r : rows) newest_source_[r.name] = r.source;  // rows come by name, then version
+  std::string serving;
+  for (const auto& m : a.catalog->modules())
+    if (m.serving) serving += fmt::format("{}{}@{}", serving.empty() ? "" : ", ", m.name, m.version);
+  server_.catalog_holder().publish(std::move(a.catalog));
+  spdlog::info("game modules: {} row(s), serving: {}", rows.size(), serving.empty() ? "none" : serving);
+}
+
+void ControlPlane::on_poll() { scan_modules_dir(); }
+
+void ControlPlane::scan_modules_dir() {
+  const std::string dir = server_.settings_holder().get()->modules_dir;
+  if (dir.empty() || !store_) return;
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+    if (it->path().extension() == ".lua" && it->is_regular_file(ec)) files.push_back(it->path());
+  if (ec) {
+    report("modules_dir", dir, "cannot read the directory: " + ec.message());
+    return;
+  }
+  for (const fs::path& path : files) {
+    const std::string file = path.string();
+    if (dir_pending_.count(file)) continue;
+    std::ifstream in(path, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof()) continue;
+    auto seen = dir_files_.find(file);
+    if (seen != dir_files_.end() && seen->second == text) continue;
+    dir_files_[file] = text;
+    // Its name is the module's own: compile it once to learn it (and to
+    // say at once, in the log, why a broken file is not inserted).
+    auto game = modules::LuaGame::load(text, 1);
+    if (!game) {
+      spdlog::error("modules_dir: {}: {}", file, game.error().reason);
+      continue;
+    }
+    std::string name((*game)->name());
+    if (auto it = newest_source_.find(name); it != newest_source_.end() && it->second == text) continue;
+    dir_pending_.insert(file);
+    store_->add_module(name, text, [this, file, name](store::Result<std::int64_t> v) {
+      // On the store thread, as everything here.
+      dir_pending_.erase(file);
+      if (v) spdlog::info("modules_dir: {} is {}@{}", file, name, *v);
+      else dir_files_.erase(file);  // try again at the next poll
+    });
+  }
 }
 
 std::string ControlPlane::on_command(const store::CommandRow& cmd) {

@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 
+#include "core/game_catalog.h"
 #include "core/server.h"
 #include "store/port.h"
 
@@ -32,11 +33,16 @@ class ControlPlane final : public store::StoreListener {
   void on_settings(std::vector<store::SettingRow> rows) override;
   void on_lobbies(std::vector<store::LobbyRow> rows) override;
   void on_bans(std::vector<store::BanRow> rows) override;
+  void on_modules(std::vector<store::ModuleRow> rows) override;
+  void on_poll() override;
   std::string on_command(const store::CommandRow& cmd) override;
 
  private:
   // Logs a bad row and writes it to config_errors, once per distinct error.
   void report(std::string_view source, std::string_view ref, const std::string& message);
+
+  // modules_dir (development): files whose text changed become new versions.
+  void scan_modules_dir();
 
   Server& server_;
   const Settings base_;
@@ -46,6 +52,12 @@ class ControlPlane final : public store::StoreListener {
   std::set<std::string> reported_;                 // errors already reported
   std::set<std::string> db_lobbies_;               // folded names of lobbies the table manages
   bool profiler_on_ = false;
+  ModuleLibrary modules_;
+  // modules_dir: each file's text as last seen, and the newest source of
+  // each module name in the database (a file equal to it is not inserted).
+  std::map<std::string, std::string> dir_files_;
+  std::map<std::string, std::string> newest_source_;
+  std::set<std::string> dir_pending_;  // files whose insert is in flight
 };
 
 }  // namespace lobbyd::core

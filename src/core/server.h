@@ -17,6 +17,7 @@
 #include "base/internal_error.h"
 #include "core/address_limits.h"
 #include "core/ban_list.h"
+#include "core/game_catalog.h"
 #include "core/registry.h"
 #include "core/settings.h"
 #include "core/stats.h"
@@ -58,6 +59,9 @@ class Server {
   ~Server();
 
   SettingsHolder& settings_holder() noexcept { return settings_; }
+  // The games tables can play (compiled-in and modules): a snapshot.
+  CatalogPtr catalog() const { return catalog_.get(); }
+  CatalogHolder& catalog_holder() noexcept { return catalog_; }
   NickRegistry& nicks() noexcept { return nicks_; }
   LobbyRegistry& lobbies() noexcept { return lobbies_; }
   TableRegistry& tables() noexcept { return *tables_; }
@@ -181,6 +185,7 @@ class Server {
   std::atomic<std::uint64_t> address_refusals_{0};
 
   BanListPtr bans_ = std::make_shared<const BanList>();
+  CatalogHolder catalog_;
   std::atomic<int> blocking_in_flight_{0};
   boost::asio::thread_pool blocking_{2};
   std::atomic<bool> shutdown_called_{false};  // shutdown() runs once

@@ -50,6 +50,9 @@ struct Settings {
   std::uint32_t turn_timeout_s = 60;        // a game table's move timer; running out forfeits
   std::uint32_t resume_grace_s = 120;       // a disconnected account keeps its seat this long (0: forfeit at once)
   bool durable_moves = true;                // announce a move only once its row is committed (docs/operations.md)
+  std::uint32_t module_instructions_m = 10;  // a game module's budget per call, in millions of Lua instructions
+  std::uint32_t module_memory_kb = 8192;     // a game module's memory cap per table (its Lua state)
+  std::string modules_dir;                   // development: *.lua here become module versions (docs/modules.md)
   bool allow_guests = true;                 // nick-only players; false: SASL/PASS login required
   bool allow_registration = true;           // REGISTER creates accounts
   bool profiler_enabled = false;            // the live profiler's switch

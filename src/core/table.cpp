@@ -12,6 +12,7 @@
 #include "core/server.h"
 #include "core/session.h"
 #include "core/table_wire.h"
+#include "modules/lua_game.h"
 #include "net/loop_thread.h"
 #include "proto/casemap.h"
 
@@ -42,22 +43,35 @@ Overloaded(F...) -> Overloaded<F...>;
 
 }  // namespace
 
-Table::Table(Server& server, std::uint64_t id, std::string lobby, const games::Game& game,
+Table::Table(Server& server, std::uint64_t id, std::string lobby, games::GamePtr game,
              games::TableSetup setup, std::uint64_t creator_id, LobbyPtr channel,
              net::Worker& timer_worker)
     : server_(server),
       id_(id),
       name_("&" + std::to_string(id)),
       lobby_(std::move(lobby)),
-      game_(game),
+      game_keep_(std::move(game)),
+      game_(*game_keep_),
       channel_(std::move(channel)),
       timer_worker_(timer_worker),
       turn_timer_(timer_worker),
       grace_timer_(timer_worker),
       // Session::id() of the creator (TABLE START). Not its address: a
       // session created after the creator quit may be allocated there.
-      flow_(name_, game, std::move(setup), creator_id),
+      flow_(name_, game_, std::move(setup), creator_id),
       rows_(server, id, lobby_) {}
+
+void Table::module_failed() {
+  // Logged, counted and recorded with the module's version (config_errors,
+  // source game_modules), where the operator looks for a module's faults.
+  server_.tables().count_module_failure();
+  std::string why = "the module failed";
+  if (const auto* lua = dynamic_cast<const modules::LuaState*>(flow_.state()); lua && lua->module_error())
+    why = *lua->module_error();
+  spdlog::warn("table {}: {} failed, the game ends unrated: {}", name_, game_.label(), why);
+  if (store::Port* db = server_.store())
+    db->record_config_error("game_modules", game_.label(), "table " + name_ + ": " + why, unix_now());
+}
 
 void Table::attach() {
   channel_->set_observer([w = weak_from_this()](const net::SharedBuf& line) {
@@ -154,7 +168,12 @@ bool Table::run_locked(const Events& events, const TableFlow::Env& env, const Se
             },
             [&](const ev::Over& x) {
               server_.tables().count_finished();
-              auto rated = rows_.rate(server_.ratings(), game_.name(), x.accounts, x.result, now_s);
+              table_wire::Rated rated;
+              if (x.result.reason == games::kModuleErrorReason) {
+                module_failed();  // unrated: the game did not end by its rules
+              } else {
+                rated = rows_.rate(server_.ratings(), game_.name(), x.accounts, x.result, now_s);
+              }
               games::Json out = table_wire::over_json(flow_, x, rated);
               to_channel(table_wire::game_json_line(w, "OVER", base::json_text(out)));
               rows_.result(flow_, x.nicks, out, now_s);

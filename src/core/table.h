@@ -45,7 +45,9 @@ class Table : public std::enable_shared_from_this<Table> {
   // round needs no TABLE START.
   static constexpr std::uint64_t kNoCreator = kNoMember;
 
-  Table(Server& server, std::uint64_t id, std::string lobby, const games::Game& game,
+  // `game` is kept alive by the table: a module version stays loaded while
+  // a table plays it, whatever newer version is published meanwhile.
+  Table(Server& server, std::uint64_t id, std::string lobby, games::GamePtr game,
         games::TableSetup setup, std::uint64_t creator_id, LobbyPtr channel,
         net::Worker& timer_worker);
 
@@ -132,9 +134,12 @@ class Table : public std::enable_shared_from_this<Table> {
   template <class F>
   void on_timer_worker(F&& f);
 
+  void module_failed();  // a game ended by OVER module_error: log, count, record
+
   Server& server_;
   const std::uint64_t id_;
   const std::string name_, lobby_;
+  const games::GamePtr game_keep_;
   const games::Game& game_;
   const LobbyPtr channel_;
   net::Worker& timer_worker_;
@@ -172,10 +177,14 @@ class TableRegistry {
   // Games that reached their end (any thread; for STATS and /metrics).
   std::uint64_t games_finished() const noexcept { return finished_.load(std::memory_order_relaxed); }
   void count_finished() noexcept { finished_.fetch_add(1, std::memory_order_relaxed); }
+  // Games a game module's failure ended (OVER reason module_error).
+  std::uint64_t module_failures() const noexcept { return module_failures_.load(std::memory_order_relaxed); }
+  void count_module_failure() noexcept { module_failures_.fetch_add(1, std::memory_order_relaxed); }
 
  private:
   std::atomic<std::uint64_t> next_{1};
   std::atomic<std::uint64_t> finished_{0};
+  std::atomic<std::uint64_t> module_failures_{0};
   mutable std::mutex mu_;
   std::map<std::uint64_t, TablePtr> map_;
 };

@@ -178,9 +178,19 @@ Refusal TableFlow::move(MemberId m, const std::string& nick, std::string_view te
   if (phase_ == Phase::kWaiting) return refuse(TableCode::kNotStarted, "the game has not started");
   seats_[seat].nick = nick;
   auto r = state_->play(seat, text);
-  if (!r) return refuse(r.error());
+  if (!r) {
+    module_broke(out);
+    return refuse(r.error());
+  }
   played(seat, r.value(), env, out);
   return std::nullopt;
+}
+
+void TableFlow::module_broke(Events& out) {
+  // A game module that failed (MODULE_ERROR) leaves a state that is over,
+  // reason module_error: nobody can move any more, so the game ends now
+  // and everybody is told (OVER), instead of at the next move.
+  if (phase_ == Phase::kPlaying && state_ && state_->result().over) finish(out);
 }
 
 Refusal TableFlow::resign(MemberId m, const Env& env, Events& out) {
@@ -188,7 +198,10 @@ Refusal TableFlow::resign(MemberId m, const Env& env, Events& out) {
   if (seat < 0) return not_seated();
   if (phase_ == Phase::kWaiting) return refuse(TableCode::kNotStarted, "the game has not started");
   auto r = state_->forfeit(seat, games::Forfeit::kResign);
-  if (!r) return refuse(r.error());
+  if (!r) {
+    module_broke(out);
+    return refuse(r.error());
+  }
   played(seat, r.value(), env, out);
   return std::nullopt;
 }
@@ -234,6 +247,8 @@ bool TableFlow::left(MemberId m, std::size_t members_left, bool disconnected, co
         log_move(seat, r.value(), false, out);
         if (members_left > 0) after_move(env, out);
         else if (state_->result().over) finish(out);
+      } else {
+        module_broke(out);
       }
     } else {
       std::string nick = std::move(x.nick);
@@ -286,7 +301,7 @@ void TableFlow::turn_timed_out(const Env& env, Events& out) {
   int seat = state_->to_move();
   if (seat < 0) return;
   auto r = state_->forfeit(seat, games::Forfeit::kTimeout);
-  if (!r) return;
+  if (!r) return module_broke(out);
   out.push_back(ev::TimedOut{seats_[seat].nick});
   log_move(seat, r.value(), false, out);
   after_move(env, out);
@@ -305,6 +320,8 @@ void TableFlow::grace_expired(const Env& env, Events& out) {
     if (r) {
       log_move(static_cast<int>(i), r.value(), false, out);
       after_move(env, out);
+    } else {
+      module_broke(out);
     }
   }
   if (phase_ == Phase::kPlaying) arm_grace(out);

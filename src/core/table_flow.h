@@ -142,6 +142,7 @@ class TableFlow {
   std::string restore(const Saved& saved, const Env& env, Events& out);
   // Closes the table if nobody is there and no running game holds a seat.
   bool close_if_done(std::size_t members, Events& out);
+  void module_broke(Events& out);  // after a refusal: ends a game whose module failed
   void close(Events& out);  // unconditionally (ev::Closed)
 
   // Reading (the executor, summaries, catch-up).

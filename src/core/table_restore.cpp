@@ -8,7 +8,7 @@
 
 #include "core/server.h"
 #include "core/table.h"
-#include "games/registry.h"
+#include <fmt/format.h>
 
 namespace lobbyd::core {
 
@@ -39,13 +39,17 @@ std::size_t restore_tables(Server& server, const store::StartState& state) {
       spdlog::error("table &{}: cannot restore ({}); marked 'broken'", r.id, why);
       if (server.store()) server.store()->mark_table_broken(r.id);
     };
-    auto game = games::lookup_game(r.game);
+    // The version the table started with, not the newest: a restart must
+    // replay the log with the code that wrote it.
+    games::GamePtr game = server.catalog()->find_version(r.game, r.game_version);
     if (!game) {
-      fail("unknown game " + r.game);
+      fail(r.game_version == 0 ? "unknown game " + r.game
+                               : fmt::format("game module {}@{} is not loaded (its row is gone or refused)",
+                                             r.game, r.game_version));
       continue;
     }
     std::vector<std::string_view> args = split_spaces(r.options);
-    auto setup = games::parse_setup(**game, args);
+    auto setup = games::parse_setup(*game, args);
     if (!setup) {
       fail("options: " + setup.error().reason);
       continue;
@@ -67,7 +71,7 @@ std::size_t restore_tables(Server& server, const store::StartState& state) {
     std::string name = "&" + std::to_string(r.id);
     auto channel = std::make_shared<Lobby>(name, "", server.settings_holder().get()->created_lobby_capacity, true);
     net::Worker& timer_worker = *workers[r.id % workers.size()];
-    auto table = std::make_shared<Table>(server, r.id, r.lobby, **game,
+    auto table = std::make_shared<Table>(server, r.id, r.lobby, game,
                                          std::move(setup.value()), Table::kNoCreator, channel,
                                          timer_worker);
     table->attach();
@@ -80,7 +84,7 @@ std::size_t restore_tables(Server& server, const store::StartState& state) {
     }
     ++restored;
     table->remove_if_done();  // a log that ended the game (or only guests were seated)
-    spdlog::info("table {} restored: {} in {}, round {}, {} moves replayed", name, r.game, r.lobby, r.round,
+    spdlog::info("table {} restored: {} in {}, round {}, {} moves replayed", name, game->label(), r.lobby, r.round,
                  saved.moves.size());
   }
   return restored;

@@ -17,7 +17,7 @@ void TableRows::round(const TableFlow& flow) {
   for (const auto& x : flow.seats()) players.push_back({{"nick", x.nick}, {"account", x.account}});
   db->save_round(store::TableRound{id_, lobby_, std::string(flow.game().name()), games::to_string(flow.options()),
                                    static_cast<int>(flow.seats().size()), flow.seed(), flow.round(),
-                                   base::json_text(players), flow.started_at()});
+                                   base::json_text(players), flow.started_at(), flow.game().version()});
 }
 
 void TableRows::move(const TableFlow& flow, const ev::PersistMove& m, std::int64_t now_s,
@@ -59,7 +59,8 @@ void TableRows::result(const TableFlow& flow, const std::vector<std::string>& ni
   full["options"] = games::to_string(flow.options());
   full["round"] = flow.round();
   db->save_result(store::GameResultRow{id_, std::string(flow.game().name()), lobby_, base::json_text(players),
-                                       base::json_text(full), base::json_text(moves), flow.started_at(), now_s});
+                                       base::json_text(full), base::json_text(moves), flow.started_at(), now_s,
+                                       flow.game().version()});
 }
 
 }  // namespace lobbyd::core

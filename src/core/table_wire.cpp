@@ -56,6 +56,12 @@ std::string start_line(const Wire& w, const TableFlow& flow, bool resumed) {
                     {"players", nicks(flow)},
                     {"options", games::to_string(flow.options())},
                     {"round", flow.round()}};
+  // A game module names its version: a rematch or a restored table plays
+  // the version it started with, whatever is newer (docs/modules.md).
+  if (int v = flow.game().version(); v != 0) {
+    start["version"] = v;
+    start["module"] = flow.game().label();
+  }
   if (resumed) start["resumed"] = true;
   return game_json_line(w, "START", base::json_text(start));
 }

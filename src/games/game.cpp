@@ -237,4 +237,10 @@ Expected<std::unique_ptr<State>> replay(const Game& game, std::uint64_t seed,
   return state;
 }
 
+std::string Game::label() const {
+  std::string out(name());
+  if (int v = version(); v != 0) out += "@" + std::to_string(v);
+  return out;
+}
+
 }  // namespace lobbyd::games

@@ -98,6 +98,9 @@ struct Result {
   std::vector<int> scores;  // one per seat, game-specific (docs/games.md)
 };
 Json to_json(const Result& result);
+// The reason of a game a module's failure ended (docs/modules.md): over,
+// nobody wins, unrated.
+inline constexpr std::string_view kModuleErrorReason = "module_error";
 // The result of a two-seat game that is won by one seat (1 point) or drawn
 // (tic-tac-toe, connect four): `winner` kNoSeat when over means a draw.
 Result win_or_draw(bool over, int winner, const std::string& reason);
@@ -121,6 +124,10 @@ class Game {
   virtual int max_seats() const = 0;
   virtual int default_seats() const { return min_seats(); }
   virtual std::span<const OptionSpec> option_specs() const { return {}; }
+  // A game module's version (docs/modules.md); 0 for a compiled-in game.
+  virtual int version() const noexcept { return 0; }
+  // What tables show and log: "reversi", or "connect4_lua@3" for a module.
+  std::string label() const;
 
   // Checks seats and options, then makes the initial state. The seed is the
   // only source of randomness.
@@ -133,6 +140,10 @@ class Game {
   virtual Expected<std::unique_ptr<State>> make_initial(std::uint64_t seed, const Options& options,
                                                         int seats) const = 0;
 };
+
+// How the server holds a game: a module version lives while a table plays
+// it; a compiled-in game lives for the process (its pointer owns nothing).
+using GamePtr = std::shared_ptr<const Game>;
 
 class State {
  public:

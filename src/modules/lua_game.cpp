@@ -422,7 +422,7 @@ Error LuaState::fail(std::string why) const {
   if (!broken_) {
     broken_ = why;
     to_move_ = games::kNoSeat;
-    result_ = games::Result{true, games::kNoSeat, false, "module_error",
+    result_ = games::Result{true, games::kNoSeat, false, std::string(games::kModuleErrorReason),
                             std::vector<int>(static_cast<std::size_t>(seats()), 0)};
     legal_.emplace();
   }

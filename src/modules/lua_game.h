@@ -41,9 +41,8 @@ class LuaGame final : public games::Game, public std::enable_shared_from_this<Lu
   int default_seats() const override { return default_seats_; }
   std::span<const games::OptionSpec> option_specs() const override { return specs_; }
 
-  int version() const noexcept { return version_; }
+  int version() const noexcept override { return version_; }
   const std::string& source() const noexcept { return source_; }
-  std::string label() const { return name_ + "@" + std::to_string(version_); }  // "tictactoe@3"
   const Limits& limits() const noexcept { return limits_; }
   bool has_forfeit() const noexcept { return has_forfeit_; }
   // One per option spec: what init sees when a table does not set it.

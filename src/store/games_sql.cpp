@@ -5,6 +5,7 @@
 #include <soci/soci.h>
 #include <spdlog/spdlog.h>
 
+#include "base/unix_time.h"
 #include "store/store.h"
 
 namespace lobbyd::store {
@@ -47,11 +48,13 @@ void Store::save_round(TableRound t) {
   enqueue(WriteOp{table_what(t.id), "DELETE FROM game_tables WHERE id = :id", {{"id", I(t.id)}}});
   enqueue(WriteOp{
       table_what(t.id),
-      "INSERT INTO game_tables (id, lobby, game, options, seats, seed, round, players, state, started_at) "
-      "VALUES (:id, :lobby, :game, :options, :seats, :seed, :round, :players, 'playing', :started_at)",
+      "INSERT INTO game_tables (id, lobby, game, game_version, options, seats, seed, round, players, state, "
+      "started_at) VALUES (:id, :lobby, :game, :game_version, :options, :seats, :seed, :round, :players, "
+      "'playing', :started_at)",
       {{"id", I(t.id)},
        {"lobby", std::move(t.lobby)},
        {"game", std::move(t.game)},
+       {"game_version", I(t.game_version)},
        {"options", std::move(t.options)},
        {"seats", I(t.seats)},
        {"seed", I(t.seed)},
@@ -78,10 +81,12 @@ void Store::save_result(GameResultRow r) {
   enqueue(WriteOp{table_what(r.table_id), "UPDATE game_tables SET state = 'over', ended_at = :t WHERE id = :id",
                   {{"t", r.ended_at}, {"id", I(r.table_id)}}});
   enqueue(WriteOp{"game_results &" + std::to_string(r.table_id),
-                  "INSERT INTO game_results (table_id, game, lobby, players, outcome, moves, started_at, ended_at) "
-                  "VALUES (:table_id, :game, :lobby, :players, :outcome, :moves, :started_at, :ended_at)",
+                  "INSERT INTO game_results (table_id, game, game_version, lobby, players, outcome, moves, "
+                  "started_at, ended_at) VALUES (:table_id, :game, :game_version, :lobby, :players, :outcome, "
+                  ":moves, :started_at, :ended_at)",
                   {{"table_id", I(r.table_id)},
                    {"game", std::move(r.game)},
+                   {"game_version", I(r.game_version)},
                    {"lobby", std::move(r.lobby)},
                    {"players", std::move(r.players)},
                    {"outcome", std::move(r.outcome)},
@@ -92,6 +97,39 @@ void Store::save_result(GameResultRow r) {
 
 void Store::mark_table_broken(std::uint64_t id) {
   enqueue(WriteOp{table_what(id), "UPDATE game_tables SET state = 'broken' WHERE id = :id", {{"id", I(id)}}});
+}
+
+void Store::set_module_error(std::int64_t row_id, std::optional<std::string> error) {
+  std::string what = "game_modules#" + std::to_string(row_id);
+  if (!error) {
+    enqueue(WriteOp{std::move(what), "UPDATE game_modules SET error = NULL WHERE id = :id", {{"id", row_id}}});
+    return;
+  }
+  if (error->size() > 2000) error->resize(2000);  // the column; the log has it whole
+  enqueue(WriteOp{std::move(what), "UPDATE game_modules SET error = :error WHERE id = :id",
+                  {{"error", std::move(*error)}, {"id", row_id}}});
+}
+
+void Store::add_module(std::string name, std::string source, std::function<void(Result<std::int64_t>)> done) {
+  query(port_query<std::int64_t>(
+      "new module version", std::move(done),
+      [name = std::move(name), source = std::move(source)](soci::session& sql, auto& answer) {
+        // The next version of that name; the UNIQUE (name, version) key
+        // refuses a concurrent insert of the same number (an error, logged).
+        soci::transaction tx(sql);
+        long long version = 0;
+        soci::indicator ind = soci::i_null;
+        sql << "SELECT MAX(version) FROM game_modules WHERE name = :name", soci::use(name, "name"),
+            soci::into(version, ind);
+        version = (ind == soci::i_ok ? version : 0) + 1;
+        long long now = base::unix_now();
+        sql << "INSERT INTO game_modules (name, version, source, active, created_at) "
+               "VALUES (:name, :version, :source, 1, :now)",
+            soci::use(name, "name"), soci::use(version, "version"), soci::use(source, "source"),
+            soci::use(now, "now");
+        tx.commit();
+        answer(std::int64_t{version});
+      }));
 }
 
 Result<StartState> Store::read_start_state() {
@@ -113,17 +151,19 @@ Result<StartState> Store::read_start_state() {
                                                                 max_of(sql, "SELECT MAX(table_id) FROM table_moves"),
                                                                 max_of(sql, "SELECT MAX(table_id) FROM game_results")}));
     {
-      long long id = 0, seats = 0, seed = 0, round = 0, started_at = 0;
+      long long id = 0, seats = 0, seed = 0, round = 0, started_at = 0, version = 0;
       TableRound t;
-      soci::statement st = (sql.prepare << "SELECT id, lobby, game, options, seats, seed, round, players, started_at "
-                                           "FROM game_tables WHERE state = 'playing' ORDER BY id",
-                            soci::into(id), soci::into(t.lobby), soci::into(t.game), soci::into(t.options),
+      soci::statement st = (sql.prepare << "SELECT id, lobby, game, game_version, options, seats, seed, round, "
+                                           "players, started_at FROM game_tables WHERE state = 'playing' ORDER BY id",
+                            soci::into(id), soci::into(t.lobby), soci::into(t.game), soci::into(version),
+                            soci::into(t.options),
                             soci::into(seats), soci::into(seed), soci::into(round), soci::into(t.players),
                             soci::into(started_at));
       st.execute();
       while (st.fetch()) {
         t.id = static_cast<std::uint64_t>(id);
         t.seats = static_cast<int>(seats);
+        t.game_version = static_cast<int>(version);
         t.seed = static_cast<std::uint64_t>(seed);
         t.round = static_cast<int>(round);
         t.started_at = started_at;

@@ -76,6 +76,12 @@ class Port {
   // A configuration row lobbyd refused (control plane), for the operator.
   virtual void record_config_error(std::string source, std::string ref, std::string message, std::int64_t at) = 0;
 
+  // A game module's row: what loading its source found (none: it loaded).
+  virtual void set_module_error(std::int64_t row_id, std::optional<std::string> error) = 0;
+  // A new version of a module (PUT /api/modules/<name>, --modules DIR):
+  // inserted active, with the next version number of that name.
+  virtual void add_module(std::string name, std::string source, std::function<void(Result<std::int64_t>)> done) = 0;
+
   // --- Start-up, before the event loops run: ratings, unfinished tables. ---
   // Synchronous (nobody is served yet). kUnavailable if the database is away.
   virtual Result<StartState> read_start_state() = 0;
@@ -90,6 +96,11 @@ class StoreListener {
   virtual void on_settings(std::vector<SettingRow> rows) = 0;
   virtual void on_lobbies(std::vector<LobbyRow> rows) = 0;
   virtual void on_bans(std::vector<BanRow> rows) = 0;
+  // Every row of game_modules, by name and version.
+  virtual void on_modules(std::vector<ModuleRow> rows) = 0;
+  // Once per poll of the database, after the rows above (whether or not
+  // anything changed): for work of the listener's own rhythm.
+  virtual void on_poll() {}
   // Runs a claimed admin command; returns the text for its `result` column.
   virtual std::string on_command(const CommandRow& cmd) = 0;
 };

@@ -31,6 +31,16 @@ struct CommandRow {
   std::string verb, args;
 };
 
+// A game module's version (game_modules, docs/modules.md): one Lua source.
+struct ModuleRow {
+  std::int64_t id = 0;
+  std::string name;
+  std::int64_t version = 0;
+  std::string source;
+  bool active = true;
+  std::optional<std::string> error;  // what lobbyd last wrote there; none: loaded fine
+};
+
 // Rows lobbyd itself reads and writes (src/store/*_sql.cpp has their SQL).
 
 struct Account {
@@ -55,6 +65,7 @@ struct TableRound {
   int round = 0;
   std::string players;  // JSON: [{"nick":..,"account":..}, ...] by seat
   std::int64_t started_at = 0;
+  int game_version = 0;  // a game module's version; 0: a compiled-in game
 };
 
 // One accepted move of a round (table_moves).
@@ -73,6 +84,7 @@ struct GameResultRow {
   std::string game, lobby;
   std::string players, outcome, moves;  // JSON texts
   std::int64_t started_at = 0, ended_at = 0;
+  int game_version = 0;  // as in TableRound
 };
 
 // An unfinished round as the database logged it, with its moves in order.

@@ -8,9 +8,9 @@ namespace lobbyd::store {
 
 namespace {
 
-std::vector<std::string> triggers(Dialect d) {
+std::vector<std::string> triggers(Dialect d, const std::vector<std::string>& tables) {
   std::vector<std::string> out;
-  for (const std::string& t : kWatchedTables) {
+  for (const std::string& t : tables) {
     for (auto [suffix, event] : {std::pair{"ai", "INSERT"}, {"au", "UPDATE"}, {"ad", "DELETE"}}) {
       std::string bump = fmt::format("UPDATE revision SET rev = rev + 1 WHERE name = '{}'", t);
       if (d == Dialect::kSqlite)
@@ -57,7 +57,7 @@ std::vector<Migration> migrations(Dialect d) {
       "CREATE TABLE config_errors ({}, source VARCHAR(32) NOT NULL, ref VARCHAR(255) NOT NULL, "
       "message VARCHAR(1000) NOT NULL, created_at BIGINT NOT NULL DEFAULT {}){}",
       id, now, engine));
-  for (auto& t : triggers(d)) s.push_back(t);
+  for (auto& t : triggers(d, kWatchedTables)) s.push_back(t);
 
   // Game tables: every accepted move, and every finished game.
   const std::string big_text = sqlite ? "TEXT" : "MEDIUMTEXT";
@@ -99,10 +99,26 @@ std::vector<Migration> migrations(Dialect d) {
       engine));
   a.push_back("CREATE INDEX game_tables_state ON game_tables (state)");
   a.push_back("ALTER TABLE table_moves ADD COLUMN round INTEGER NOT NULL DEFAULT 1");
-  return {v1, v2, v3};
+
+  // Game modules (docs/modules.md): one row per version of a Lua game; a
+  // table stores the version it plays, so a restart restores it with that
+  // version's code.
+  Migration v4{4, {}};
+  auto& m = v4.statements;
+  m.push_back(fmt::format(
+      "CREATE TABLE game_modules ({}, name VARCHAR(32) NOT NULL, version INTEGER NOT NULL, "
+      "source {} NOT NULL, active INTEGER NOT NULL DEFAULT 1, error VARCHAR(2000) NULL, "
+      "created_at BIGINT NOT NULL DEFAULT {}, UNIQUE (name, version)){}",
+      id, big_text, now, engine));
+  for (const std::string& t : kWatchedTablesV4)
+    m.push_back(fmt::format("INSERT INTO revision (name, rev) VALUES ('{}', 0)", t));
+  for (auto& t : triggers(d, kWatchedTablesV4)) m.push_back(t);
+  m.push_back("ALTER TABLE game_tables ADD COLUMN game_version INTEGER NOT NULL DEFAULT 0");
+  m.push_back("ALTER TABLE game_results ADD COLUMN game_version INTEGER NOT NULL DEFAULT 0");
+  return {v1, v2, v3, v4};
 }
 
-int latest_schema_version() { return 3; }
+int latest_schema_version() { return 4; }
 
 int migrate(soci::session& sql, Dialect d) {
   sql << "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)";

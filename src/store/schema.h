@@ -13,9 +13,11 @@ class session;
 namespace lobbyd::store {
 
 // The tables whose changes lobbyd watches; each has a row in `revision`
-// bumped by triggers on insert, update and delete.
+// bumped by triggers on insert, update and delete. Those of schema 1, then
+// the one schema 4 added.
 inline const std::vector<std::string> kWatchedTables = {"settings", "lobbies", "bans",
                                                         "admin_commands"};
+inline const std::vector<std::string> kWatchedTablesV4 = {"game_modules"};
 
 struct Migration {
   int version;

@@ -478,12 +478,36 @@ void Store::poll_once() {
     revs_["bans"] = now_revs["bans"];
     applied(t0);
   }
+  if (changed("game_modules")) {
+    auto t0 = std::chrono::steady_clock::now();
+    std::vector<ModuleRow> rows;
+    ModuleRow r;
+    long long id = 0, version = 0, active = 1;
+    std::string error;
+    soci::indicator err_ind = soci::i_null;
+    soci::statement st = (sql.prepare << "SELECT id, name, version, source, active, error FROM game_modules "
+                                         "ORDER BY name, version",
+                          soci::into(id), soci::into(r.name), soci::into(version), soci::into(r.source),
+                          soci::into(active), soci::into(error, err_ind));
+    st.execute();
+    while (st.fetch()) {
+      r.id = id;
+      r.version = version;
+      r.active = active != 0;
+      r.error = err_ind == soci::i_ok ? std::optional<std::string>(error) : std::nullopt;
+      rows.push_back(r);
+    }
+    deliver([&] { listener_.on_modules(std::move(rows)); });
+    revs_["game_modules"] = now_revs["game_modules"];
+    applied(t0);
+  }
   if (changed("admin_commands")) {
     auto t0 = std::chrono::steady_clock::now();
     run_commands();
     revs_["admin_commands"] = now_revs["admin_commands"];
     applied(t0);
   }
+  deliver([&] { listener_.on_poll(); });
 }
 
 void Store::run_commands() {

@@ -62,6 +62,8 @@ class Store final : public Port {
   void save_result(GameResultRow result) override;
   void mark_table_broken(std::uint64_t table_id) override;
   void record_config_error(std::string source, std::string ref, std::string message, std::int64_t at) override;
+  void set_module_error(std::int64_t row_id, std::optional<std::string> error) override;
+  void add_module(std::string name, std::string source, std::function<void(Result<std::int64_t>)> done) override;
   // After connect_now(), before start().
   Result<StartState> read_start_state() override;
 

@@ -24,6 +24,7 @@ struct NoListener final : StoreListener {
   void on_settings(std::vector<SettingRow>) override {}
   void on_lobbies(std::vector<LobbyRow>) override {}
   void on_bans(std::vector<BanRow>) override {}
+  void on_modules(std::vector<ModuleRow>) override {}
   std::string on_command(const CommandRow&) override { return {}; }
 };
 

@@ -36,6 +36,13 @@ struct Recorder : StoreListener {
     ++lobby_calls;
   }
   void on_bans(std::vector<BanRow>) override {}
+  std::vector<ModuleRow> modules;
+  std::atomic<int> module_calls{0};
+  void on_modules(std::vector<ModuleRow> rows) override {
+    std::lock_guard l(mu);
+    modules = std::move(rows);
+    ++module_calls;
+  }
   std::string on_command(const CommandRow& c) override {
     ++commands;
     return "ok " + c.verb;
@@ -204,6 +211,60 @@ TEST(StoreSqlite, AThrowingCallbackIsAnsweredWithoutAReconnect) {
   ASSERT_TRUE(eventually([&] { return answered.load() == 1; }, 3s));
   EXPECT_EQ(store.stats().reconnects, reconnects);
   EXPECT_TRUE(store.stats().connected);
+  store.stop();
+  fs::remove_all(dir);
+}
+
+TEST(StoreSqlite, GameModuleRowsVersionsAndTheirErrorColumn) {
+  auto dir = temp_dir("lobbyd-store-modules");
+  DbUrl url;
+  ASSERT_EQ(parse_db_url("sqlite:" + (dir / "m.db").string(), url), "");
+  Recorder rec;
+  Store store(StoreOptions{url, 50ms}, rec);
+  store.start();
+  soci::session other("sqlite3", (dir / "m.db").string());
+  other << "INSERT INTO game_modules (name, version, source, active) VALUES ('b', 1, 'return {}', 0)";
+  other << "INSERT INTO game_modules (name, version, source) VALUES ('a', 2, 'src a2')";
+  other << "INSERT INTO game_modules (name, version, source) VALUES ('a', 1, 'src a1')";
+  // Every row, by name then version (the newest version of a name comes last).
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard l(rec.mu);
+    return rec.modules.size() == 3;
+  }));
+  {
+    std::lock_guard l(rec.mu);
+    EXPECT_EQ(rec.modules[0].name, "a");
+    EXPECT_EQ(rec.modules[0].version, 1);
+    EXPECT_EQ(rec.modules[0].source, "src a1");
+    EXPECT_EQ(rec.modules[1].version, 2);
+    EXPECT_EQ(rec.modules[2].name, "b");
+    EXPECT_FALSE(rec.modules[2].active);
+    EXPECT_FALSE(rec.modules[0].error.has_value());
+  }
+  // A version number is one per name: the next one goes after the highest.
+  std::atomic<long long> got{-1};
+  store.add_module("a", "src a3", [&](Result<std::int64_t> v) { got = v ? *v : -2; });
+  store.add_module("c", "src c1", [&](Result<std::int64_t> v) { got = got * 10 + (v ? *v : -2); });
+  ASSERT_TRUE(eventually([&] { return got.load() == 31; }));
+  // The error column, written and cleared; each change is seen again.
+  std::int64_t a1 = 0;
+  {
+    std::lock_guard l(rec.mu);
+    a1 = rec.modules[0].id;
+  }
+  store.set_module_error(a1, std::string(3000, 'e'));
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard l(rec.mu);
+    return rec.modules.size() == 5 && rec.modules[0].error && rec.modules[0].error->size() == 2000;
+  }));
+  store.set_module_error(a1, std::nullopt);
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard l(rec.mu);
+    return !rec.modules[0].error.has_value();
+  }));
+  // The pair (name, version) is unique.
+  EXPECT_THROW(other << "INSERT INTO game_modules (name, version, source) VALUES ('a', 1, 'again')",
+               soci::soci_error);
   store.stop();
   fs::remove_all(dir);
 }
