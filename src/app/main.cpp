@@ -144,6 +144,28 @@ int main(int argc, char** argv) {
     return 1;
   }
   spdlog::info("database: {}", db_url.redacted);
+  // Game modules (docs/modules.md): versions loaded, and games a module's
+  // failure ended.
+  server.add_stats_source([&server] {
+    using K = core::StatKind;
+    core::CatalogPtr c = server.catalog();
+    double serving = 0, refused = 0;
+    for (const auto& m : c->modules()) {
+      serving += m.serving ? 1 : 0;
+      refused += m.error.empty() ? 0 : 1;
+    }
+    return core::StatGroup{
+        "modules",
+        "game_modules",
+        {
+            {"serving", "lobbyd_modules_serving", K::kGauge, "Game modules new tables can get.", serving},
+            {"refused", "lobbyd_module_versions_refused", K::kGauge,
+             "Rows of game_modules whose source was refused (their error column says why).", refused},
+            {"failures", "lobbyd_module_failures_total", K::kCounter,
+             "Games that ended because their game module failed (OVER reason module_error).",
+             static_cast<double>(server.tables().module_failures())},
+        }};
+  });
   // The store's figures, for STATS, /metrics and /api/status (core/stats.h).
   server.add_stats_source([&store, &server] {
     return store_stats(store->stats(), server.settings_holder().get()->db_poll_ms / 1e3);

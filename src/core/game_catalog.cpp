@@ -21,17 +21,17 @@ bool names(const games::Game& g, std::string_view name) {
   return false;
 }
 
+}  // namespace
+
 // Module names as game names are: short, lower-case letters, digits and '_'
 // (they appear in TABLE lines, ratings and URLs).
-std::optional<std::string> bad_name(std::string_view name) {
+std::optional<std::string> module_name_problem(std::string_view name) {
   if (name.empty() || name.size() > 32) return "a module name has 1 to 32 characters";
   for (char c : name)
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
       return fmt::format("module name '{}': only a-z, 0-9 and '_'", name);
   return std::nullopt;
 }
-
-}  // namespace
 
 std::shared_ptr<const GameCatalog> GameCatalog::builtin() {
   auto c = std::make_shared<GameCatalog>();
@@ -67,12 +67,12 @@ GamePtr GameCatalog::find_version(std::string_view name, int version) const {
 std::optional<std::string> ModuleLibrary::load(const store::ModuleRow& row, const modules::Limits& limits,
                                                std::vector<Event>& events) {
   std::string label = fmt::format("{}@{}", row.name, row.version);
-  if (auto why = bad_name(row.name)) return why;
+  if (auto why = module_name_problem(row.name)) return why;
   if (row.version < 1 || row.version > 1'000'000'000) return "the version must be a number from 1";
   if (row.source.size() > kMaxSourceBytes)
     return fmt::format("the source has {} bytes; at most {} are accepted", row.source.size(), kMaxSourceBytes);
   if (games::find_game(row.name)) return fmt::format("'{}' is a compiled-in game", row.name);
-  auto game = modules::LuaGame::load(row.source, static_cast<int>(row.version), limits);
+  auto game = modules::LuaGame::load(row.source, static_cast<int>(row.version), limits, row.name);
   if (!game) return game.error().reason;
   const modules::LuaGame& g = **game;
   if (g.name() != row.name)

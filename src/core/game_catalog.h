@@ -33,6 +33,9 @@ struct ModuleInfo {
   std::string error;     // empty: loaded
 };
 
+// Why `name` cannot name a game module (1-32 of a-z, 0-9, '_'), or nullopt.
+std::optional<std::string> module_name_problem(std::string_view name);
+
 class GameCatalog {
  public:
   // Only the compiled-in games.

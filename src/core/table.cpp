@@ -198,7 +198,9 @@ Refusal Table::command(bool may_start, F&& f) {
   const TableFlow::Env e = env(*st, may_start);
   Events events;
   Refusal r = f(e, events);
-  if (!r) run_locked(events, e, *st);
+  // A refused command usually has no events, but one that broke a game
+  // module has (the game ends: OVER), and those must run too.
+  if (!events.empty()) run_locked(events, e, *st);
   return r;
 }
 

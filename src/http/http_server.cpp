@@ -3,6 +3,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <fmt/format.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -12,6 +13,8 @@
 #include "base/internal_error.h"
 #include "base/json_text.h"
 #include "core/admin_actions.h"
+#include "core/game_catalog.h"
+#include "core/server.h"
 #include "core/lobby.h"
 #include "http/request.h"
 #include "core/profiling.h"
@@ -241,6 +244,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       spdlog::info("http api: broadcast: {}", text);
       return send(json_res(req, bhttp::status::ok, {{"ok", true}}));
     }
+    if (path == "/modules") {
+      if (need(get, "GET")) send(json_res(req, bhttp::status::ok, {{"modules", srv_->modules_json()}}));
+      return;
+    }
+    if (path.starts_with("/modules/")) {
+      if (!need(req.method() == bhttp::verb::put, "PUT")) return;
+      return put_module(std::move(req), path.substr(9));
+    }
     if (path == "/profile/start" || path == "/profile/stop" || path == "/profile/reset") {
       if (!need(post, "POST")) return;
       std::string_view verb = path == "/profile/start" ? "on" : path == "/profile/stop" ? "off" : "reset";
@@ -282,6 +293,50 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       return;
     }
     send(error_res(req, bhttp::status::not_found, "no such API endpoint"));
+  }
+
+  // PUT /api/modules/<name>: the body is a new version's Lua source. It is
+  // loaded (compiled and self-checked) on a side thread first, so that a
+  // broken upload is refused with the Lua error instead of becoming a
+  // refused version; then inserted, active, with the next version number.
+  // The server then loads it from the row at its next poll, as any row.
+  void put_module(Request req, std::string_view name_part) {
+    core::Server& server = srv_->server();
+    std::string name(name_part);
+    if (auto why = core::module_name_problem(name)) return send(error_res(req, bhttp::status::bad_request, *why));
+    if (!server.store()) return send(error_res(req, bhttp::status::service_unavailable, "no database"));
+    std::string source = req.body();
+    if (source.size() > core::ModuleLibrary::kMaxSourceBytes)
+      return send(error_res(req, bhttp::status::payload_too_large, "the source is larger than 256 KiB"));
+    auto st = server.settings_holder().get();
+    modules::Limits limits;
+    limits.instructions_per_call = std::uint64_t(st->module_instructions_m) * 1'000'000;
+    limits.memory_bytes = std::size_t(st->module_memory_kb) * 1024;
+    server.run_blocking(
+        w_,
+        [source, name, limits]() -> std::string {
+          auto game = modules::LuaGame::load(source, 1, limits, name);
+          if (!game) return game.error().reason;
+          if ((*game)->name() != name)
+            return fmt::format("the module calls itself '{}', the URL '{}': they must agree", (*game)->name(), name);
+          return {};
+        },
+        [self = shared_from_this(), req = std::move(req), name, source](std::string error) mutable {
+          if (!error.empty())
+            return self->send(json_res(req, bhttp::status::unprocessable_entity, {{"error", error}}));
+          core::Server& srv = self->srv_->server();
+          if (!srv.store())
+            return self->send(error_res(req, bhttp::status::service_unavailable, "no database"));
+          srv.store()->add_module(name, std::move(source), [self, req, name](store::Result<std::int64_t> v) {
+            // On the store thread: the answer goes out on the session's own loop.
+            self->w_.post([self, req, name, v] {
+              if (!v)
+                return self->send(error_res(req, bhttp::status::service_unavailable, "the database is away"));
+              spdlog::info("http api: game module {}@{} inserted", name, *v);
+              self->send(json_res(req, bhttp::status::created, {{"name", name}, {"version", *v}}));
+            });
+          });
+        });
   }
 
   void static_file(const Request& req, std::string_view path) {

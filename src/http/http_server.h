@@ -5,6 +5,7 @@
 // (Prometheus text format) and the operator API /api/* (JSON, Bearer
 // token). One HttpSession per TCP connection, no thread of its own. See
 // docs/operations.md, "HTTP, TLS, WebSocket and metrics".
+#include <nlohmann/json.hpp>
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
@@ -43,6 +44,7 @@ class HttpServer : public std::enable_shared_from_this<HttpServer> {
   // The two exporters of core::ServerStats this server adds.
   std::string metrics_text();
   std::string status_json();
+  nlohmann::json modules_json();  // GET /api/modules, and "modules" in /api/status
 
   std::atomic<std::uint32_t> open{0};          // HTTP connections now
   std::atomic<std::uint64_t> requests{0};      // requests answered

@@ -1,5 +1,6 @@
 // HttpServer's figures: gathered from core::collect_stats and written by
 // http/exporters.h (/metrics, /api/status).
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "base/json_text.h"
@@ -91,7 +92,25 @@ std::string HttpServer::status_json() {
   }
   out["lobbies"] = std::move(lobbies);
   out["tables"] = std::move(tables);
+  out["modules"] = modules_json();
   return base::json_text(out);
+}
+
+nlohmann::json HttpServer::modules_json() {
+  // Every version in game_modules, with how many tables run it now.
+  std::map<std::string, int> running;
+  for (const auto& t : server_.tables().all()) ++running[t->game().label()];
+  nlohmann::json out = nlohmann::json::array();
+  for (const core::ModuleInfo& m : server_.catalog()->modules()) {
+    auto it = running.find(m.name + "@" + std::to_string(m.version));
+    out.push_back({{"name", m.name},
+                   {"version", m.version},
+                   {"active", m.active},
+                   {"serving", m.serving},
+                   {"error", m.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.error)},
+                   {"tables", it == running.end() ? 0 : it->second}});
+  }
+  return out;
 }
 
 }  // namespace lobbyd::http

@@ -176,7 +176,7 @@ std::optional<int> int_in(const Json& j, int lo, int hi) {
 // ---- LuaGame -----------------------------------------------------------
 
 Expected<std::shared_ptr<const LuaGame>> LuaGame::load(std::string_view source, int version,
-                                                        const Limits& limits) {
+                                                        const Limits& limits, std::string_view name) {
   std::shared_ptr<LuaGame> g(new LuaGame());
   g->source_.assign(source);
   g->version_ = version;
@@ -184,7 +184,8 @@ Expected<std::shared_ptr<const LuaGame>> LuaGame::load(std::string_view source, 
 
   std::unique_ptr<LuaVm> vm = LuaVm::create(limits);
   if (!vm) return refusal("the memory limit is too small for a Lua state");
-  const std::string chunk = "=module@" + std::to_string(version);
+  // Until the module has said its name, its errors say the one it is loaded as.
+  const std::string chunk = "=" + std::string(name.empty() ? "module" : name) + "@" + std::to_string(version);
   if (auto e = vm->run_chunk(source, chunk, 1)) return refusal(one_line(*e));
   if (!lua_istable(vm->L(), -1)) {
     return refusal(std::string("the module must return a table, not a ") +

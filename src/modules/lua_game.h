@@ -31,8 +31,11 @@ class LuaGame final : public games::Game, public std::enable_shared_from_this<Lu
   // that must agree move by move (and with a replay of their log). The
   // error (MODULE_ERROR) says why a module is refused, with the Lua message
   // and line where there is one.
+  // `name`: what the row or file calls it, for error messages until the
+  // module's own name is read ("name@version:line: ...").
   static games::Expected<std::shared_ptr<const LuaGame>> load(std::string_view source, int version,
-                                                              const Limits& limits = {});
+                                                              const Limits& limits = {},
+                                                              std::string_view name = {});
 
   std::string_view name() const override { return name_; }
   std::span<const std::string_view> aliases() const override { return alias_views_; }
