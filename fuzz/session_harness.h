@@ -105,11 +105,15 @@ class SessionHarness {
   // if the bound was hit.
   bool settle(int max_rounds = 10000) {
     for (int round = 0; round < max_rounds; ++round) {
+      // Read before polling: a side task that finished after the poll has
+      // posted an answer this round did not run, so 0 counts only if it was
+      // 0 before the poll (its answer is posted before the count drops).
+      const int in_flight = server_->blocking_in_flight();
       std::size_t ran = 0;
       for (auto& w : workers_) ran += w->poll_here();
       if (store_) ran += store_->step();
       if (ran > 0) continue;
-      if (server_->blocking_in_flight() == 0) return true;
+      if (in_flight == 0) return true;
       std::this_thread::yield();  // a side thread is hashing a password
       --round;  // waiting for it is not a round of work
     }

@@ -126,6 +126,9 @@ ModuleLibrary::Applied ModuleLibrary::apply(const std::vector<store::ModuleRow>&
     if (error != row.error) out.writes.push_back(ErrorWrite{row.id, error});
   }
   refused_ = std::move(refused);
+  // A version whose row is gone is no longer ours to keep compiled: tables
+  // that run it hold it through their GamePtr until they end.
+  std::erase_if(loaded_, [&](const auto& kv) { return !catalog->versions_.contains(kv.first); });
   for (auto& [name, g] : newest) {
     catalog->serving_.push_back(g);
     for (ModuleInfo& m : catalog->modules_)
