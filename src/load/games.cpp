@@ -16,7 +16,7 @@ std::string parse_game_list(std::string_view spec, std::uint32_t seats, std::vec
   out.clear();
   if (seats < 2 || seats > 4) return fmt::format("--seats {}: must be 2..4", seats);
   if (spec == "mix") {
-    for (std::size_t i = 0; i < kGameNames.size(); ++i)
+    for (std::size_t i = 0; i < kCompiledInGames; ++i)
       if (seats == 2 || kGameNames[i] == "crazyeights") out.push_back(i);
     return {};
   }
@@ -26,7 +26,7 @@ std::string parse_game_list(std::string_view spec, std::uint32_t seats, std::vec
     auto idx = game_index(name);
     if (!idx)
       return fmt::format("--game '{}': unknown game (known: tictactoe, connect4, reversi, crazyeights, "
-                         "mix, or a comma-separated list)",
+                         "tictactoe_lua, connect4_lua, mix, or a comma-separated list)",
                          name);
     if (seats != 2 && kGameNames[*idx] != "crazyeights")
       return fmt::format("--seats {}: {} is a two-player game (only crazyeights seats 3 or 4)", seats,

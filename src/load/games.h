@@ -14,12 +14,16 @@
 namespace lobbyd::load {
 
 // The games the scenario knows, in a fixed order (their index is used for the
-// per-game counts). Names are the server's canonical names (docs/games.md).
-inline constexpr std::array<std::string_view, 4> kGameNames = {"tictactoe", "connect4", "reversi",
-                                                               "crazyeights"};
+// per-game counts). Names are the server's canonical names (docs/games.md):
+// the compiled-in games first, then the repository's Lua ports (modules/,
+// docs/modules.md), which the server has only when they are loaded (e.g.
+// lobbyd --modules modules); "mix" is the compiled-in games.
+inline constexpr std::array<std::string_view, 6> kGameNames = {"tictactoe",   "connect4",     "reversi",
+                                                               "crazyeights", "tictactoe_lua", "connect4_lua"};
+inline constexpr std::size_t kCompiledInGames = 4;
 std::optional<std::size_t> game_index(std::string_view name) noexcept;
 
-// Reads --game: one name, a comma-separated list, or "mix" (all four).
+// Reads --game: one name, a comma-separated list, or "mix" (the four compiled-in games).
 // Checks each against --seats (only crazyeights seats 3 or 4 players).
 // Returns an error text, or empty with the game indexes in `out`.
 std::string parse_game_list(std::string_view spec, std::uint32_t seats, std::vector<std::size_t>& out);

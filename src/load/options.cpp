@@ -144,7 +144,8 @@ int parse_options(int argc, const char* const* argv, Options& o, std::string& me
       ->check(CLI::Range(0.1, 3600.0));
   app.add_option("--nick-prefix", o.nick_prefix, "Nick prefix (default: L<pid base 36>x)");
   app.add_option("--game", o.game,
-                 "games: tictactoe, connect4, reversi, crazyeights, a comma-separated list, or mix")
+                 "games: tictactoe, connect4, reversi, crazyeights, tictactoe_lua, connect4_lua (Lua modules: "
+                 "the server must have them loaded), a comma-separated list, or mix (the compiled-in four)")
       ->capture_default_str();
   app.add_option("--seats", o.seats, "games: players per table (3-4: crazyeights only)")
       ->capture_default_str()
