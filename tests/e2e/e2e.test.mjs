@@ -2,12 +2,16 @@
 // headless chromium. Two guests meet in a lobby, chat and play a whole game
 // of tic-tac-toe while a third watches; the admin page logs in with the
 // token, broadcasts, kicks, and switches the profiler on to show zones and a
-// flame graph; an account is registered and logged in with SASL. With LOBBYD_E2E_SCREENSHOTS=<dir> it saves play.png and
+// flame graph; an account is registered and logged in with SASL; a Lua game
+// module inserted into the database while the server runs is listed by the
+// table picker and played to the end in the generic view, and the admin page
+// lists it and uploads versions. With LOBBYD_E2E_SCREENSHOTS=<dir> it saves play.png and
 // admin.png there (docs/img holds the committed ones).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startLobbyd, launchBrowser, newPage, ADMIN_TOKEN, SLOW } from './harness.mjs';
+import { readFileSync } from 'node:fs';
+import { startLobbyd, launchBrowser, newPage, insertModuleRow, ADMIN_TOKEN, ROOT, SLOW } from './harness.mjs';
 import { loginGuest, joinLobby, say, seesMessage, move } from './play.mjs';
 
 const T = 15000 * SLOW;
@@ -225,6 +229,118 @@ test('admin page: token login, figures, lobbies, broadcast, kick, profiler zones
 
   await admin.click('#prof-toggle');
   await admin.locator('#prof-toggle[data-on="false"]').waitFor({ timeout: T });
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});
+
+test('a game module inserted while the server runs: listed at once, played to the end in the generic view; the admin page lists and uploads modules', { timeout: 180000 * SLOW }, async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const hana = await newPage(ctx, errors);
+  const ivan = await newPage(ctx, errors);
+  await loginGuest(hana, srv.base, 'hana');
+  await loginGuest(ivan, srv.base, 'ivan');
+  await joinLobby(hana, '#games');
+  await joinLobby(ivan, '#games');
+
+  // The picker holds GAMES' listing (data-count is set once it answered): no module yet.
+  await hana.locator('#new-game[data-count] option[value="crazyeights"]').waitFor({ state: 'attached', timeout: T });
+  const luaOption = hana.locator('#new-game option[value="connect4_lua"]');
+  assert.equal(await luaOption.count(), 0);
+
+  // An operator inserts the row; the control plane loads it at its next poll.
+  const source = path.join(ROOT, 'modules/connect4.lua');
+  if (!insertModuleRow(srv.db, 'connect4_lua', 1, source)) {
+    console.log('e2e: no sqlite3 CLI; the module goes in through PUT /api/modules instead');
+    const res = await fetch(`${srv.base}/api/modules/connect4_lua`, { method: 'PUT', headers: { Authorization: `Bearer ${ADMIN_TOKEN}` }, body: readFileSync(source, 'utf8') });
+    assert.equal(res.status, 201, await res.text());
+  }
+  // ↻ asks GAMES again (so does opening the list, and the 5 s refresh).
+  const inserted = Date.now();
+  while (await luaOption.count() === 0) {
+    assert.ok(Date.now() - inserted < T, 'connect4_lua never appeared in the game picker');
+    await hana.click('#refresh-games');
+    await hana.waitForTimeout(250);
+  }
+  console.log(`e2e: connect4_lua listed ${Date.now() - inserted} ms after the insert`);
+  assert.equal(await luaOption.getAttribute('data-label'), 'connect4_lua@1');
+
+  // hana opens a table of it; ivan sits down from the table list.
+  await hana.selectOption('#new-game', 'connect4_lua');
+  await hana.click('#new-table');
+  const table = await hana.locator('#game[data-game^="connect4_lua"][data-table^="&"]').getAttribute('data-table', { timeout: T });
+  await ivan.locator(`#tables li[data-table="${table}"][data-game="connect4_lua@1"] button[data-action="sit"]`).click({ timeout: T });
+  for (const page of [hana, ivan]) {
+    await page.locator(`#game[data-table="${table}"][data-phase="playing"]`).waitFor({ timeout: T });
+    // The generic view: a 7 x 6 grid from the view's board rows.
+    await page.locator('#board[data-game="connect4_lua"] [data-view="generic"] #board-grid[data-cols="7"]').waitFor({ timeout: T });
+    assert.equal(await page.locator('#board-grid .cell').count(), 42);
+    assert.match(await page.textContent('#game-title'), /connect4_lua@1/);
+  }
+  // hana (seat 0) moves first: her page offers a button per legal move, ivan's none.
+  await hana.locator('#legal-moves button[data-move="7"]').waitFor({ timeout: T });
+  assert.deepEqual(await hana.locator('#legal-moves button[data-move]').evaluateAll((bs) => bs.map((b) => b.dataset.move)), ['1', '2', '3', '4', '5', '6', '7']);
+  await ivan.locator('#turn[data-nick="hana"]').waitFor({ timeout: T });
+  assert.equal(await ivan.locator('#board [data-move]').count(), 0);
+
+  // hana drops four in column 1, ivan three in column 2: hana wins by a line.
+  const moves = [[hana, '1'], [ivan, '2'], [hana, '1'], [ivan, '2'], [hana, '1'], [ivan, '2'], [hana, '1']];
+  for (const [ply, [page, mv]] of moves.entries()) {
+    // The page must be on this ply: a button of the ply before would be out of turn.
+    await page.locator(`#board[data-ply="${ply}"] #legal-moves button[data-move="${mv}"]`).click({ timeout: T });
+  }
+  for (const page of [hana, ivan]) {
+    await page.locator('#result:not([hidden])').waitFor({ timeout: T });
+    assert.equal(await page.getAttribute('#result', 'data-winner'), 'hana');
+    assert.equal(await page.getAttribute('#result', 'data-reason'), 'line');
+    await page.locator('#game[data-phase="over"]').waitFor({ timeout: T });
+    // The board rows come top first: hana's fourth disc is in row 2, ivan's third in row 3.
+    await page.locator('#board[data-ply="7"] .cell[data-row="2"][data-col="0"][data-piece="0"].p0').waitFor({ timeout: T });
+    await page.locator('#board .cell[data-row="3"][data-col="1"][data-piece="1"].p1').waitFor({ timeout: T });
+    assert.equal(await page.locator('#board [data-move]').count(), 0);
+  }
+  assert.match(await hana.textContent('#result'), /You win/);
+  assert.match(await ivan.textContent('#result'), /hana wins/);
+  await hana.locator(`#tables li[data-table="${table}"][data-phase="over"]`).waitFor({ timeout: T });
+
+  // The admin page: the module with its table, then uploads.
+  const admin = await newPage(ctx, errors);
+  await admin.goto(`${srv.base}/admin`);
+  await admin.fill('#token', ADMIN_TOKEN);
+  await admin.click('#token-login');
+  await admin.locator('#dash:not([hidden])').waitFor({ timeout: T });
+  const v1 = admin.locator('#modules tr[data-module="connect4_lua"][data-version="1"]');
+  await admin.locator('#modules tr[data-module="connect4_lua"][data-version="1"][data-state="serving"][data-tables="1"]').waitFor({ timeout: T });
+  assert.equal(await v1.locator('td[data-col="tables"]').textContent(), '1');
+  assert.equal(await v1.locator('td[data-col="serving"]').textContent(), 'yes');
+  assert.equal(await v1.locator('td[data-col="error"]').textContent(), '');
+
+  // A source that does not compile is refused (422) with the Lua error.
+  await admin.fill('#module-name', 'broken_lua');
+  await admin.fill('#module-source', 'local game = {name = "broken_lua", seats = 2\nreturn game\n');
+  await admin.click('#module-upload');
+  await admin.locator('#module-result[data-state="error"]').waitFor({ timeout: T });
+  const refusal = await admin.textContent('#module-result');
+  assert.match(refusal, /^Refused \(the source did not load\): .+/);
+  assert.match(refusal, /expected|near|unexpected/i, refusal);
+  // Nothing was inserted for it.
+  await admin.waitForTimeout(2500 * SLOW);
+  assert.equal(await admin.locator('#modules tr[data-module="broken_lua"]').count(), 0);
+  // The refused request is logged in the console; that is the point.
+  errors.splice(0, errors.length, ...errors.filter((e) => !/status of 422/.test(e)));
+
+  // A good upload is the next version; the server serves it, and the picker follows.
+  await admin.fill('#module-name', 'connect4_lua');
+  await admin.fill('#module-source', readFileSync(source, 'utf8'));
+  await admin.click('#module-upload');
+  await admin.locator('#module-result[data-state="ok"]', { hasText: 'connect4_lua version 2' }).waitFor({ timeout: T });
+  await admin.locator('#modules tr[data-module="connect4_lua"][data-version="2"][data-state="serving"]').waitFor({ timeout: T });
+  await admin.locator('#modules tr[data-module="connect4_lua"][data-version="1"][data-state="loaded"][data-tables="1"]').waitFor({ timeout: T });
+  const upgraded = Date.now();
+  while (await hana.locator('#new-game option[data-label="connect4_lua@2"]').count() === 0) {
+    assert.ok(Date.now() - upgraded < T, 'connect4_lua@2 never appeared in the game picker');
+    await hana.click('#refresh-games');
+    await hana.waitForTimeout(250);
+  }
   assert.deepEqual(errors, []);
   await ctx.close();
 });

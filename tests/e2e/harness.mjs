@@ -1,7 +1,7 @@
 // Starts a real lobbyd (HTTP on a free loopback port, a temporary SQLite
 // database, an admin token) and a headless Debian chromium driven by
 // playwright-core (no browser download: executablePath).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -34,8 +34,9 @@ export async function startLobbyd() {
     '[[lobby]]', 'name = "#lobby"', 'topic = "Welcome to lobbyd"', '',
   ].join('\n'));
   const portFile = path.join(dir, 'ports');
+  const db = path.join(dir, 'e2e.db');
   const args = ['-c', conf, '-l', '127.0.0.1:0', '--http', '127.0.0.1:0', '--port-file', portFile,
-    '--db', `sqlite:${path.join(dir, 'e2e.db')}`, '-t', '2', '--log-level', 'warn'];
+    '--db', `sqlite:${db}`, '-t', '2', '--log-level', 'warn'];
   const proc = spawn(bin, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
   let exited = null;
   proc.on('exit', (code, sig) => { exited = `exit ${code ?? sig}`; });
@@ -50,6 +51,7 @@ export async function startLobbyd() {
   return {
     base: `http://${http}`,
     dir,
+    db, // the SQLite file: tests may write rows (game_modules) while the server runs
     proc,
     async stop() {
       if (!exited) {
@@ -60,6 +62,23 @@ export async function startLobbyd() {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Inserts an active game_modules row (docs/modules.md) into the running
+ * server's database with the sqlite3 CLI, as an operator would; the server's
+ * control plane picks it up at its next poll. Returns false when there is no
+ * sqlite3 CLI (LOBBYD_SQLITE3 points elsewhere).
+ */
+export function insertModuleRow(db, name, version, file) {
+  const cli = process.env.LOBBYD_SQLITE3 || 'sqlite3';
+  const q = (v) => `'${String(v).replace(/'/g, "''")}'`;
+  const sql = `INSERT INTO game_modules (name, version, source, active) VALUES (${q(name)}, ${Number(version)}, readfile(${q(file)}), 1)`;
+  // .timeout: the server may hold the write lock for a moment.
+  const r = spawnSync(cli, ['-cmd', '.timeout 10000', db, sql], { encoding: 'utf8' });
+  if (r.error && r.error.code === 'ENOENT') return false;
+  if (r.status !== 0) throw new Error(`${cli}: ${r.stderr || r.error || `exit ${r.status}`}`);
+  return true;
 }
 
 /** The HTTP listener's HOST:PORT from lobbyd's --port-file. */

@@ -1,10 +1,12 @@
 // The admin page served at "/admin": polls /api/status and /metrics with the
 // operator's bearer token (kept in sessionStorage: gone when the tab closes),
-// draws the figures, and drives kick, broadcast and the profiler.
+// draws the figures and the game modules, and drives kick, broadcast, module
+// uploads and the profiler.
 import uPlot from 'uplot';
 import { parseMetrics, sum, histograms, buckets, bucketDelta, quantile } from './prom.js';
 import { drawFlame, formatNs } from './flame.js';
 import { makeElement } from './dom.js';
+import { moduleRows, moduleNameFromSource, validModuleName } from './catalog.js';
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = 'lobbyd.adminToken';
@@ -28,14 +30,16 @@ const S = {
 const el = (tag, attrs, text) => makeElement(document, tag, attrs, text);
 
 class HttpError extends Error {
-  constructor(status, text) { super(`${status}: ${text}`); this.status = status; }
+  constructor(status, text) { super(`${status}: ${text}`); this.status = status; this.detail = text; }
 }
 
-async function api(path, { method = 'GET', body, as = 'json' } = {}) {
+// `body`: sent as JSON; `text`: sent as it is (a module's Lua source).
+async function api(path, { method = 'GET', body, text, as = 'json' } = {}) {
+  const type = text !== undefined ? 'text/plain; charset=utf-8' : body ? 'application/json' : null;
   const res = await fetch(path, {
     method,
-    headers: { Authorization: `Bearer ${S.token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
+    headers: { Authorization: `Bearer ${S.token}`, ...(type ? { 'Content-Type': type } : {}) },
+    body: text !== undefined ? text : body ? JSON.stringify(body) : undefined,
     cache: 'no-store',
   });
   if (!res.ok) {
@@ -104,6 +108,7 @@ async function poll() {
   renderWorkers(status);
   renderLobbies(status);
   renderTables(status);
+  renderModules(status);
   renderProfilerSwitch(status);
   if (S.profilerOn && S.polls % 2 === 0) refreshProfile();
 }
@@ -280,7 +285,56 @@ function renderTables(status) {
   }
 }
 
+function renderModules(status) {
+  const tb = $('modules').querySelector('tbody');
+  tb.replaceChildren();
+  const rows = moduleRows(status.modules);
+  const yes = (b) => (b ? 'yes' : 'no');
+  for (const m of rows) {
+    const tr = el('tr', { 'data-module': m.name, 'data-version': m.version, 'data-state': m.state, 'data-tables': m.tables });
+    const state = el('td', {});
+    state.append(el('span', { class: 'modstate', 'data-state': m.state }, m.state));
+    tr.append(el('td', {}, m.name), el('td', { class: 'num' }, String(m.version)), state,
+      el('td', { 'data-col': 'active' }, yes(m.active)), el('td', { 'data-col': 'serving' }, yes(m.serving)),
+      el('td', { class: 'num', 'data-col': 'tables' }, String(m.tables)),
+      el('td', { class: 'error', 'data-col': 'error' }, m.error));
+    tb.append(tr);
+  }
+  if (!rows.length) {
+    const tr = el('tr');
+    tr.append(el('td', { colspan: 7, class: 'muted' }, Array.isArray(status.modules) ? 'no game modules' : 'this server reports no game modules'));
+    tb.append(tr);
+  }
+}
+
 // ---- actions -----------------------------------------------------------------
+
+function moduleResult(text, state) {
+  const r = $('module-result');
+  r.textContent = text;
+  r.dataset.state = state;
+  r.hidden = !text;
+}
+
+// PUT /api/modules/<name>: the server compiles and self-checks the source
+// first (422 with the Lua error if it does not load), then inserts it as the
+// next version; its control plane serves it from the next database poll.
+async function uploadModule(name, source) {
+  if (!validModuleName(name)) return moduleResult(`'${name}' is no module name: 1 to 32 of a-z, 0-9 and _, starting with a letter.`, 'error');
+  if (!source.trim()) return moduleResult('The source is empty.', 'error');
+  moduleResult(`Uploading ${name}…`, 'busy');
+  $('module-upload').disabled = true;
+  try {
+    const res = await api(`/api/modules/${encodeURIComponent(name)}`, { method: 'PUT', text: source });
+    moduleResult(`${res.name} version ${res.version} inserted; the server serves it within a second.`, 'ok');
+    setTimeout(poll, 1200);
+  } catch (e) {
+    const what = { 400: 'bad name', 401: 'token refused', 413: 'too large', 422: 'the source did not load', 503: 'no database' }[e.status] || `HTTP ${e.status || '?'}`;
+    moduleResult(`Refused (${what}): ${e.detail ?? e.message}`, 'error');
+  } finally {
+    $('module-upload').disabled = false;
+  }
+}
 
 async function kick(nick, reason) {
   try {
@@ -378,6 +432,17 @@ function init() {
     ev.preventDefault();
     const text = $('broadcast-text').value.trim();
     if (text) broadcast(text);
+  });
+  $('module-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    uploadModule($('module-name').value.trim(), $('module-source').value);
+  });
+  $('module-file').addEventListener('change', async () => {
+    const file = $('module-file').files[0];
+    if (!file) return;
+    const text = await file.text();
+    $('module-source').value = text;
+    if (!$('module-name').value.trim()) $('module-name').value = moduleNameFromSource(text);
   });
   $('prof-toggle').addEventListener('click', () => profiler(S.profilerOn ? 'stop' : 'start'));
   $('prof-reset').addEventListener('click', () => profiler('reset'));

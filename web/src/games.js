@@ -1,9 +1,11 @@
 // Boards for every game lobbyd has (docs/games.md). Each renderer draws the
 // view JSON that the server sent to this client (GAME &id STATE) and turns a
 // click into the game's move text; the server checks every move, so the
-// board only offers what the view's `legal` lists.
+// board only offers what the view's `legal` lists. A game without a board
+// here (a game module, docs/modules.md) gets the generic view (generic.js).
 
 import { makeElement } from './dom.js';
+import { renderGeneric } from './generic.js';
 
 export const GAMES = {
   tictactoe: { title: 'Tic-tac-toe', seats: [2, 2], marks: ['X', 'O'] },
@@ -11,6 +13,26 @@ export const GAMES = {
   reversi: { title: 'Reversi', seats: [2, 2], marks: ['black', 'white'] },
   crazyeights: { title: 'Crazy eights', seats: [2, 4], marks: [] },
 };
+
+/**
+ * The compiled-in game `name` names (a plain name or a `name@version`
+ * label), or null: a module, or a name this page does not know. Never an
+ * Object.prototype member (a module may be called `constructor`).
+ */
+export function gameInfo(name) {
+  const base = String(name || '').replace(/@\d+$/, '');
+  return Object.hasOwn(GAMES, base) ? GAMES[base] : null;
+}
+
+/** How a game is named on the page: its title, or the label as the server gives it. */
+export function gameTitle(name) {
+  return gameInfo(name)?.title || name || '';
+}
+
+/** The mark (X, red, black...) of a seat in a game, or ''. */
+export function seatMark(name, seat) {
+  return gameInfo(name)?.marks?.[seat] || '';
+}
 
 const SUITS = { C: '♣', D: '♦', H: '♥', S: '♠' };
 const SUIT_NAMES = { C: 'clubs', D: 'diamonds', H: 'hearts', S: 'spades' };
@@ -37,6 +59,7 @@ export function describeResult(over, me) {
   const why = {
     line: 'a line', board_full: 'a full board', no_moves: 'no moves left',
     hand_empty: 'an empty hand', resign: 'resignation', timeout: 'timeout',
+    module_error: 'a fault in the game module',
   }[over.reason] || over.reason || '';
   if (over.draw) return `Draw (${why}).`;
   if (over.winner == null) return `Game over (${why}).`;
@@ -53,12 +76,16 @@ const el = makeElement;
  */
 export function renderBoard(box, view, onMove) {
   const doc = box.ownerDocument;
+  // The generic view's text box keeps what was typed while the same ply is redrawn.
+  const typing = box.querySelector ? box.querySelector('#move-text') : null;
+  const typed = typing && String(box.dataset.ply) === String(view.ply) ? typing.value : '';
   box.replaceChildren();
   box.dataset.game = view.game;
   box.dataset.ply = view.ply;
   const myTurn = view.you !== null && view.you !== undefined && view.to_move === view.you;
   const legal = new Set(myTurn ? view.legal || [] : []);
   if (view.game === 'crazyeights') return renderEights(doc, box, view, legal, onMove);
+  if (!gameInfo(view.game) || !Array.isArray(view.board)) return renderGeneric(doc, box, view, onMove, { typed });
   const grid = el(doc, 'div', { class: `grid grid-${view.game}`, role: 'grid' });
   const winning = new Set(view.line || []);
   view.board.forEach((row, r) => {

@@ -2,7 +2,8 @@
 // All state comes from the server's lines; the page keeps no rules of its
 // own beyond drawing what the view JSON says (the server is authoritative).
 import { IrcClient, fold, isLobby, isTable, validNick, wsUrl } from './irc.js';
-import { GAMES, describeResult, renderBoard } from './games.js';
+import { describeResult, gameTitle, renderBoard, seatMark } from './games.js';
+import { GamesListing, listingKey, tableNewLine } from './catalog.js';
 import { makeElement } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
@@ -19,6 +20,10 @@ const S = {
   tables: [], // TABLE INFO of lastLobby
   tableListing: null,
   tableMeta: new Map(), // fold(&id) -> {game, lobby, creator}
+  games: [], // the GAMES listing: what TABLE NEW can open now (catalog.js)
+  gamesKey: null, // listingKey(games) of the picker on screen
+  gamesListing: null, // GAMES being collected
+  gamesAskedAt: 0,
 };
 
 const el = (tag, attrs, text) => makeElement(document, tag, attrs, text);
@@ -136,7 +141,7 @@ function renderTabs() {
   tabs.replaceChildren();
   for (const [key, ch] of S.channels) {
     const meta = S.tableMeta.get(key);
-    const label = isTable(ch.name) && meta ? `${ch.name} ${GAMES[meta.game]?.title || meta.game}` : ch.name;
+    const label = isTable(ch.name) && meta ? `${ch.name} ${gameTitle(meta.game)}` : ch.name;
     const b = el('button', { class: `tab${key === S.current ? ' active' : ''}${ch.unread ? ' unread' : ''}`, 'data-channel': ch.name, role: 'tab', 'aria-selected': key === S.current }, label);
     b.addEventListener('click', () => select(ch.name));
     const x = el('button', { class: 'close', title: `leave ${ch.name}`, 'data-leave': ch.name }, '×');
@@ -184,7 +189,7 @@ function renderTablesList() {
   if (!S.tables.length) ul.append(el('li', { class: 'empty' }, 'No tables yet: open one below.'));
   for (const t of S.tables) {
     const li = el('li', { 'data-table': t.id, 'data-game': t.game, 'data-phase': t.phase, 'data-seated': t.seated, 'data-seats': t.seats });
-    li.append(el('span', { class: 'tname' }, `${t.id} ${GAMES[t.game]?.title || t.game}`), el('span', { class: `phase ${t.phase}` }, `${t.seated}/${t.seats} ${t.phase}`));
+    li.append(el('span', { class: 'tname' }, `${t.id} ${gameTitle(t.game)}`), el('span', { class: `phase ${t.phase}` }, `${t.seated}/${t.seats} ${t.phase}`));
     const acts = el('span', { class: 'tacts' });
     const joined = S.channels.has(fold(t.id));
     if (joined) {
@@ -226,8 +231,9 @@ function renderGame() {
   const seat = mySeat(tbl);
   const phase = tbl.over ? 'over' : tbl.state ? 'playing' : 'waiting';
   panel.dataset.phase = phase;
-  $('game-title').textContent = `${ch.name} · ${GAMES[game]?.title || game || 'table'}${meta.lobby ? ` in ${meta.lobby}` : ''}`;
-  $('game-role').textContent = seat === null ? 'spectating' : `you are seat ${seat}${GAMES[game]?.marks[seat] ? ` (${GAMES[game].marks[seat]})` : ''}`;
+  // A module's label (name@version, from TABLE CREATED/INFO or START) says which version runs.
+  $('game-title').textContent = `${ch.name} · ${gameTitle(meta.game || game) || 'table'}${meta.lobby ? ` in ${meta.lobby}` : ''}`;
+  $('game-role').textContent = seat === null ? 'spectating' : `you are seat ${seat}${seatMark(game, seat) ? ` (${seatMark(game, seat)})` : ''}`;
 
   const players = $('players');
   players.replaceChildren();
@@ -236,7 +242,7 @@ function renderGame() {
     const nick = tbl.players[s];
     const toMove = tbl.state && !tbl.over && tbl.state.to_move === s;
     const li = el('li', { 'data-seat': s, 'data-nick': nick || undefined, class: `${toMove ? 'to-move' : ''}${nick && nick === S.me ? ' me' : ''}` });
-    const mark = GAMES[game]?.marks[s];
+    const mark = seatMark(game, s);
     li.append(el('span', { class: `seatmark p${s}` }, mark ? mark[0].toUpperCase() : String(s)), el('span', {}, nick || '(free seat)'));
     if (tbl.rematch.has(fold(nick || ''))) li.append(el('span', { class: 'badge' }, 'rematch'));
     players.append(li);
@@ -297,6 +303,7 @@ function handleLine(msg, raw) {
       $('app').hidden = false;
       setStatus('connected', 'connected');
       send('LIST');
+      askGames(true);
       break;
     case '431': case '432': case '433': case '436':
       if (!S.client.registered) { loginError(p[p.length - 1] + (p[1] ? `: ${p[1]}` : '')); S.client.close('nick refused'); }
@@ -401,6 +408,7 @@ function handleLine(msg, raw) {
       break;
     }
     case 'TABLE': handleTable(msg); break;
+    case 'GAMES': handleGames(msg); break;
     case 'GAME': handleGame(msg); break;
     case 'FAIL': {
       // FAIL <command> <CODE> [args...] :<reason>
@@ -411,6 +419,7 @@ function handleLine(msg, raw) {
       const where = p.slice(2, -1).find((a) => channel(a));
       if (where || S.current) logTo(where || S.channels.get(S.current).name, 'fail', null, `${cmd} ${code}: ${reason}`);
       if (cmd === 'REGISTER') loginError(`Registration failed: ${reason}`);
+      if (cmd === 'TABLE' && code === 'UNKNOWN_GAME') askGames(true); // the picker was out of date
       break;
     }
     case 'ERROR':
@@ -421,6 +430,67 @@ function handleLine(msg, raw) {
       // Other errors (4xx/5xx numerics) are worth showing; the rest is noise here.
       if (/^[45]\d\d$/.test(msg.command)) toast(p.slice(1).join(' '), msg.command);
       break;
+  }
+}
+
+// ---- the game picker (GAMES) ----------------------------------------------------
+
+/** Asks for GAMES; unless `force`, at most once a second (the picker's focus asks too). */
+function askGames(force = false) {
+  if (!S.me && !force) return;
+  if (!force && Date.now() - S.gamesAskedAt < 1000) return;
+  S.gamesAskedAt = Date.now();
+  send('GAMES');
+}
+
+function handleGames(msg) {
+  const listing = (S.gamesListing ||= new GamesListing());
+  if (!listing.add(msg.params)) return;
+  S.gamesListing = null;
+  S.games = listing.games;
+  renderGamePicker();
+}
+
+function pickedGame() {
+  const name = $('new-game').value;
+  return S.games.find((g) => g.name === name) || null;
+}
+
+/** Rebuilds the TABLE NEW picker from S.games (only when the listing changed: an open list stays open). */
+function renderGamePicker() {
+  const key = listingKey(S.games);
+  if (key === S.gamesKey || !S.games.length) return;
+  S.gamesKey = key;
+  const select = $('new-game');
+  const was = select.value;
+  select.replaceChildren();
+  for (const g of S.games) {
+    const title = gameTitle(g.label);
+    select.append(el('option', { value: g.name, 'data-label': g.label, 'data-module': g.module ? 'true' : undefined },
+      g.module ? `${g.label} (module)` : title));
+  }
+  select.value = S.games.some((g) => g.name === was) ? was : S.games[0].name;
+  select.dataset.count = String(S.games.length);
+  renderGameOptions();
+}
+
+/** The seats and option inputs of the game picked: seats where it may vary, each option of GAMES. */
+function renderGameOptions() {
+  const g = pickedGame();
+  const seats = $('new-seats');
+  const row = $('seats-row');
+  if (!g) { row.hidden = $('new-game').value !== 'crazyeights'; $('new-options').replaceChildren(); return; }
+  row.hidden = !(g.min !== null && g.max !== null && g.min < g.max);
+  if (!row.hidden) {
+    seats.replaceChildren();
+    for (let n = g.min; n <= g.max; n++) seats.append(el('option', { value: n, selected: n === g.default }, String(n)));
+  }
+  const opts = $('new-options');
+  opts.replaceChildren();
+  for (const o of g.options) {
+    const label = el('label', { class: 'opt' }, `${o.key} `);
+    label.append(el('input', { type: 'number', 'data-option': o.key, min: o.min, max: o.max, placeholder: `${o.min}–${o.max}`, 'aria-label': `${o.key} (${o.min} to ${o.max})` }));
+    opts.append(label);
   }
 }
 
@@ -493,8 +563,8 @@ function handleGame(msg) {
     tbl.over = null;
     tbl.state = null;
     tbl.rematch.clear();
-    S.tableMeta.set(fold(id), { ...S.tableMeta.get(fold(id)), game: info.game });
-    logTo(id, 'info', null, `Round ${info.round || 1} of ${GAMES[info.game]?.title || info.game}: ${(info.players || []).join(' vs ')}`);
+    S.tableMeta.set(fold(id), { ...S.tableMeta.get(fold(id)), game: info.module || info.game });
+    logTo(id, 'info', null, `Round ${info.round || 1} of ${gameTitle(info.module || info.game)}: ${(info.players || []).join(' vs ')}`);
   } else if (sub === 'STATE') {
     tbl.state = jsonTail(msg);
     if (tbl.state && tbl.state.result && tbl.state.result.over === false) tbl.over = null;
@@ -547,15 +617,22 @@ function init() {
     }
     $('chat-input').value = '';
   });
-  $('new-game').addEventListener('change', () => { $('seats-row').hidden = $('new-game').value !== 'crazyeights'; });
+  $('new-game').addEventListener('change', renderGameOptions);
+  // Opening the picker asks the server again: a game module inserted a moment
+  // ago is there the next time the list opens (or on ↻).
+  for (const ev of ['focus', 'pointerdown']) $('new-game').addEventListener(ev, () => askGames());
+  $('refresh-games').addEventListener('click', () => askGames(true));
   $('seats-row').hidden = true;
   $('new-table-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     const lobby = S.lastLobby && S.channels.get(S.lastLobby);
     if (!lobby) return;
-    const game = $('new-game').value;
-    const seats = game === 'crazyeights' ? ` seats=${$('new-seats').value}` : '';
-    send(`TABLE NEW ${lobby.name} ${game}${seats}`);
+    const options = {};
+    for (const input of $('new-options').querySelectorAll('input[data-option]')) options[input.dataset.option] = input.value;
+    const seats = $('seats-row').hidden ? undefined : $('new-seats').value;
+    // Before the first GAMES answer the picker holds the compiled-in games.
+    const game = pickedGame() || { name: $('new-game').value, min: 2, max: $('new-game').value === 'crazyeights' ? 4 : 2, options: [] };
+    send(tableNewLine(lobby.name, game, { seats, options }));
   });
   $('btn-sit').addEventListener('click', () => send(`TABLE SIT ${currentName()}`));
   $('btn-stand').addEventListener('click', () => send(`TABLE STAND ${currentName()}`));
@@ -567,7 +644,7 @@ function init() {
     if (!S.me) return;
     send('LIST');
     const lobby = S.lastLobby && S.channels.get(S.lastLobby);
-    if (lobby) send(`TABLE LIST ${lobby.name}`);
+    if (lobby) { send(`TABLE LIST ${lobby.name}`); askGames(); }
   }, 5000);
   setInterval(renderTurn, 250);
   const qs = new URLSearchParams(location.search);
