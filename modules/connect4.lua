@@ -4,11 +4,15 @@
 
 local COLS, ROWS = 7, 6
 local DIRS = {{1, 0}, {0, 1}, {1, 1}, {1, -1}}
+-- Strings made once: tostring in a view would format a number every call.
+local MARK = {[-1] = ".", [0] = "0", [1] = "1"}
+local COLUMN = {"1", "2", "3", "4", "5", "6", "7"}
 
 local game = {
   name = "connect4_lua",
   aliases = {"connectfour_lua"},
   seats = 2,
+  perfect_information = true, -- no hidden information: one view serves every seat
 }
 
 local function quoted(text)
@@ -37,7 +41,7 @@ function game.legal_moves(s)
   local moves = {}
   if s.over then return moves end
   for c = 1, COLS do
-    if s.heights[c] < ROWS then moves[#moves + 1] = tostring(c) end
+    if s.heights[c] < ROWS then moves[#moves + 1] = COLUMN[c] end
   end
   return moves
 end
@@ -96,7 +100,7 @@ function game.view(s, seat)
     local row = {}
     for c = 1, COLS do
       local v = s.cells[c][r]
-      row[c] = v == -1 and "." or tostring(v)
+      row[c] = MARK[v]
     end
     rows[#rows + 1] = table.concat(row)
   end

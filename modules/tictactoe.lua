@@ -11,10 +11,15 @@ local LINES = {
   {0, 4, 8}, {2, 4, 6},            -- diagonals
 }
 
+-- Strings made once: tostring in a view would format a number every call.
+local MARK = {[-1] = ".", [0] = "0", [1] = "1"}
+local CELL = {[0] = "0", "1", "2", "3", "4", "5", "6", "7", "8"}
+
 local game = {
   name = "tictactoe_lua",
   aliases = {"ttt_lua"},
   seats = 2,
+  perfect_information = true, -- no hidden information: one view serves every seat
 }
 
 -- The player's text as a reason shows it: at most 32 bytes, control bytes
@@ -49,7 +54,7 @@ function game.legal_moves(s)
   local moves = {}
   if s.over then return moves end
   for i = 0, 8 do
-    if s.cells[i + 1] == -1 then moves[#moves + 1] = tostring(i) end
+    if s.cells[i + 1] == -1 then moves[#moves + 1] = CELL[i] end
   end
   return moves
 end
@@ -66,14 +71,14 @@ function game.play(s, seat, text)
   for _, l in ipairs(LINES) do
     if s.cells[l[1] + 1] == seat and s.cells[l[2] + 1] == seat and s.cells[l[3] + 1] == seat then
       s.over, s.winner, s.reason, s.line = true, seat, "line", {l[1], l[2], l[3]}
-      return tostring(cell)
+      return CELL[cell]
     end
   end
   local full = true
   for i = 1, 9 do full = full and s.cells[i] ~= -1 end
   if full then s.over, s.reason = true, "board_full" end
   s.turn = 1 - seat
-  return tostring(cell)
+  return CELL[cell]
 end
 
 function game.forfeit(s, seat, why)
@@ -94,7 +99,7 @@ function game.view(s, seat)
     local row = {}
     for c = 0, 2 do
       local v = s.cells[r * 3 + c + 1]
-      row[c + 1] = v == -1 and "." or tostring(v)
+      row[c + 1] = MARK[v]
     end
     rows[r + 1] = table.concat(row)
   end

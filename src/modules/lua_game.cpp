@@ -87,7 +87,7 @@ struct RefTop {
 // The module's description: its data fields as JSON, which functions it has.
 struct Describe {
   int module_ref;
-  Json name, aliases, seats, options;
+  Json name, aliases, seats, options, perfect_information;
   bool init = false, play = false, view = false, to_move = false, result = false,
        legal_moves = false, forfeit = false;
   std::optional<std::string> error;
@@ -99,7 +99,8 @@ struct Describe {
       const char* key;
       Json* json;
     };
-    const Field data[] = {{"name", &name}, {"aliases", &aliases}, {"seats", &seats}, {"options", &options}};
+    const Field data[] = {{"name", &name}, {"aliases", &aliases}, {"seats", &seats}, {"options", &options},
+                          {"perfect_information", &perfect_information}};
     for (const Field& f : data) {
       lua_getfield(L, mod, f.key);
       if (!error) error = lua_to_json(L, -1, *f.json);
@@ -266,6 +267,10 @@ Expected<std::shared_ptr<const LuaGame>> LuaGame::load(std::string_view source, 
     if (!has) return refusal(std::string("the module has no function '") + fn + "'");
   }
   g->has_forfeit_ = d.forfeit;
+  if (!d.perfect_information.is_null() && !d.perfect_information.is_boolean()) {
+    return refusal("'perfect_information' must be true or false");
+  }
+  g->perfect_information_ = d.perfect_information.is_boolean() && d.perfect_information.get<bool>();
   if (!g->has_forfeit_ && g->max_seats_ > 2) {
     return refusal("a game for more than two seats must define forfeit(state, seat, why)");
   }
@@ -297,15 +302,25 @@ std::optional<std::string> LuaGame::self_check() const {
       games::State& s = *st.value();
       games::Rng pick(kSelfCheckSeed);  // the same picks both times
       for (int ply = 0; ply <= kSelfCheckPlies; ++ply) {
+        const auto& lua = static_cast<const LuaState&>(s);
+        std::string spectator;
         for (int seat = games::kSpectator; seat < seats; ++seat) {
-          const std::string once = s.view(seat).dump();
-          if (s.view(seat).dump() != once) {
+          // The module itself, twice: view() would answer the second time
+          // from its cache.
+          const std::string once = lua.module_view(seat).dump();
+          if (lua.module_error()) return "ply " + std::to_string(ply) + ": " + *lua.module_error();
+          if (lua.module_view(seat).dump() != once) {
             return "ply " + std::to_string(ply) + ": view(" + std::to_string(seat) +
                    ") gave two different answers for the same state";
           }
+          if (seat == games::kSpectator) spectator = once;
+          else if (perfect_information_ && once != spectator && !lua.module_error()) {
+            return "ply " + std::to_string(ply) + ": perfect_information is declared, but view(" +
+                   std::to_string(seat) + ") differs from the spectator's view(nil)";
+          }
           views[run] += once;
+          views[run] += s.view(seat).dump();  // and through the host, as tables send it
         }
-        const auto& lua = static_cast<const LuaState&>(s);
         if (lua.module_error()) return "ply " + std::to_string(ply) + ": " + *lua.module_error();
         if (s.result().over || ply == kSelfCheckPlies) break;
         std::vector<std::string> legal = s.legal_moves();
@@ -360,6 +375,7 @@ std::optional<std::string> LuaState::init() {
 
 void LuaState::refresh() {
   legal_.reset();
+  public_view_.reset();
   if (broken_) return;
   CallSpec r{module_ref_, state_ref_, "result", kNoArg};
   if (auto e = vm_->protect(r, 1)) return void(fail("result: " + *e));
@@ -464,18 +480,32 @@ std::vector<std::string> LuaState::legal_moves() const {
   return moves;
 }
 
+Json LuaState::module_view(int seat) const {
+  Json mine;
+  if (broken_) return mine;
+  CallSpec c{module_ref_, state_ref_, "view", seat >= 0 && seat < seats() ? seat : games::kSpectator};
+  if (auto e = vm_->protect(c, 1)) {
+    fail("view: " + *e);
+    return mine;
+  }
+  auto bad = lua_to_json(vm_->L(), -1, mine);
+  lua_pop(vm_->L(), 1);
+  if (bad) fail("view: " + *bad);
+  else if (!mine.is_object() && !(mine.is_array() && mine.empty())) fail("view must return a table with string keys");
+  if (broken_) return Json();  // not what lua_to_json had filled when it stopped
+  return mine;
+}
+
 Json LuaState::view(int seat) const {
   Json mine;
-  if (!broken_) {
-    CallSpec c{module_ref_, state_ref_, "view", seat >= 0 && seat < seats() ? seat : games::kSpectator};
-    if (auto e = vm_->protect(c, 1)) {
-      fail("view: " + *e);
-    } else {
-      auto bad = lua_to_json(vm_->L(), -1, mine);
-      lua_pop(vm_->L(), 1);
-      if (bad) fail("view: " + *bad);
-      else if (!mine.is_object() && !(mine.is_array() && mine.empty())) fail("view must return a table with string keys");
-    }
+  if (!game_->perfect_information()) {
+    mine = module_view(seat);
+  } else {
+    // Every seat sees the spectator's view: one call into the module per
+    // change of state, however many seats and spectators are sent it.
+    // Trusting the declaration is safe: the public view is all a seat gets.
+    if (!public_view_) public_view_ = std::make_unique<Json>(module_view(games::kSpectator));
+    mine = *public_view_;
   }
   Json j = common_view(seat);
   if (broken_) {
@@ -517,6 +547,7 @@ std::unique_ptr<games::State> LuaState::clone() const {
 
 Expected<std::string> LuaState::apply_move(int seat, std::string_view text) {
   CallSpec c{module_ref_, state_ref_, "play", seat, text.data(), text.size(), 3};
+  public_view_.reset();  // even a refusal ran the module's code on the state
   vm_->allow_random(true);
   auto e = vm_->protect(c, 3);
   vm_->allow_random(false);
@@ -570,6 +601,7 @@ Expected<std::string> LuaState::apply_forfeit(int seat, games::Forfeit why) {
     return text;
   }
   CallSpec c{module_ref_, state_ref_, "forfeit", seat, text.data(), text.size(), 2};
+  public_view_.reset();
   vm_->allow_random(true);
   auto e = vm_->protect(c, 2);
   vm_->allow_random(false);

@@ -48,6 +48,9 @@ class LuaGame final : public games::Game, public std::enable_shared_from_this<Lu
   const std::string& source() const noexcept { return source_; }
   const Limits& limits() const noexcept { return limits_; }
   bool has_forfeit() const noexcept { return has_forfeit_; }
+  // The module declares that no seat sees more than a spectator: the host
+  // asks view(state, nil) once per change and sends it to every seat.
+  bool perfect_information() const noexcept { return perfect_information_; }
   // One per option spec: what init sees when a table does not set it.
   const std::vector<int>& option_defaults() const noexcept { return option_defaults_; }
 
@@ -70,6 +73,7 @@ class LuaGame final : public games::Game, public std::enable_shared_from_this<Lu
   std::vector<int> option_defaults_;
   int min_seats_ = 0, max_seats_ = 0, default_seats_ = 0;
   bool has_forfeit_ = false;
+  bool perfect_information_ = false;
 };
 
 // A table's game in a Lua state. Created by LuaGame::initial().
@@ -101,6 +105,8 @@ class LuaState final : public games::State {
   // breaks the state.
   void refresh();
   games::Error fail(std::string why) const;  // breaks the state; the move's MODULE_ERROR
+  // The module's own view (null once broken; a failure breaks the state).
+  games::Json module_view(int seat) const;
 
   std::shared_ptr<const LuaGame> game_;  // keeps this version alive
   std::unique_ptr<LuaVm> vm_;
@@ -115,6 +121,8 @@ class LuaState final : public games::State {
   mutable int to_move_ = games::kNoSeat;
   mutable games::Result result_;
   mutable std::optional<std::vector<std::string>> legal_;  // computed on demand
+  // perfect_information: the module's view since the last change.
+  mutable std::unique_ptr<games::Json> public_view_;  // null: ask the module
   mutable std::optional<std::string> broken_;
 };
 
