@@ -314,7 +314,7 @@ std::optional<std::string> LuaGame::self_check() const {
                    ") gave two different answers for the same state";
           }
           if (seat == games::kSpectator) spectator = once;
-          else if (perfect_information_ && once != spectator && !lua.module_error()) {
+          else if (perfect_information_ && once != spectator) {
             return "ply " + std::to_string(ply) + ": perfect_information is declared, but view(" +
                    std::to_string(seat) + ") differs from the spectator's view(nil)";
           }

@@ -248,4 +248,30 @@ TEST(LuaGame, MemoryOfATable) {
 }
 
 }  // namespace
+TEST(LuaGame, PerfectInformationIsHeldToItsWord) {
+  // The probe's view names the seat: a declaration that every seat sees the
+  // spectator's view is refused, and so is a value that is not a boolean.
+  EXPECT_NE(refused(probe("", "", "game.perfect_information = true")).find(
+                "perfect_information is declared, but view(0) differs from the spectator's view(nil)"),
+            std::string::npos);
+  EXPECT_EQ(refused(probe("", "", "game.perfect_information = 1")), "'perfect_information' must be true or false");
+  // A view that does not depend on the seat: the same for every seat and
+  // spectators, each seat's own host fields ("you") kept.
+  std::string same = probe("", "", "game.perfect_information = true");
+  same.replace(same.find("return {n = s.n, you_are = seat}"), 32, "return {n = s.n}");
+  auto g = load_ok(same);
+  ASSERT_TRUE(g);
+  EXPECT_TRUE(g->perfect_information());
+  auto st = g->initial(7, {}, 2);
+  ASSERT_TRUE(st.ok());
+  ASSERT_TRUE(st.value()->play(0, "ok").ok());
+  const games::Json v0 = st.value()->view(0), v1 = st.value()->view(1), spec = st.value()->view(games::kSpectator);
+  EXPECT_EQ(v0["n"], 1);
+  EXPECT_EQ(v1["n"], 1);
+  EXPECT_EQ(spec["n"], 1);
+  EXPECT_NE(v0["you"], v1["you"]);
+  ASSERT_TRUE(st.value()->play(1, "ok").ok());
+  EXPECT_EQ(st.value()->view(1)["n"], 2) << "the cached view is dropped when the state changes";
+}
+
 }  // namespace lobbyd::modules
