@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace lobbyd::base {
@@ -37,6 +38,7 @@ class JsonWriter {
   JsonWriter& value(double v) { return field({}, v); }
 
   const std::string& str() const noexcept { return out_; }
+  std::string release() noexcept { return std::move(out_); }  // the writer is done
 
  private:
   void key_(std::string_view key);

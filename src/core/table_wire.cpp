@@ -67,7 +67,7 @@ std::string start_line(const Wire& w, const TableFlow& flow, bool resumed) {
 }
 
 std::string state_line(const Wire& w, const games::State& state, int seat) {
-  return game_json_line(w, "STATE", base::json_text(state.view(seat)));
+  return game_json_line(w, "STATE", state.view_text(seat));
 }
 
 std::string turn_line(const Wire& w, std::string_view nick, std::int64_t deadline_ms) {

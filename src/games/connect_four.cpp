@@ -34,20 +34,31 @@ class ConnectFourState final : public State {
 
   Result result() const override { return win_or_draw(over_, winner_, reason_); }
 
-  Json view(int seat) const override {
-    Json j = common_view(seat);
-    Json rows = Json::array();
+  Json view(int seat) const override { return view_from_text(seat); }
+
+  std::string view_text(int seat) const override {
+    base::JsonWriter w;
+    w.begin_object();
+    write_common_view(seat, w);
+    w.begin_array("board");
     for (int r = kRows - 1; r >= 0; --r) {  // top row first
-      std::string row;
+      char row[kCols];
       for (int c = 0; c < kCols; ++c) {
         const int v = cells_[c][r];
-        row += v == kNoSeat ? '.' : static_cast<char>('0' + v);
+        row[c] = v == kNoSeat ? '.' : static_cast<char>('0' + v);
       }
-      rows.push_back(row);
+      w.value(std::string_view(row, kCols));
     }
-    j["board"] = rows;
-    j["legal"] = legal_moves();
-    return j;
+    w.end_array();
+    w.begin_array("legal");
+    if (!over_) {
+      for (int c = 0; c < kCols; ++c) {
+        if (heights_[c] < kRows) w.value(std::string_view(&"1234567"[c], 1));
+      }
+    }
+    w.end_array();
+    w.end_object();
+    return w.release();
   }
 
   Json snapshot() const override { return view(kSpectator); }

@@ -1,5 +1,7 @@
 #include "games/game.h"
 
+#include "base/json_text.h"
+
 #include <charconv>
 #include <nlohmann/json.hpp>
 
@@ -218,6 +220,46 @@ Json State::common_view(int seat) const {
   j["last"] =
       last_.seat == kNoSeat ? Json(nullptr) : Json{{"seat", last_.seat}, {"move", last_.text}};
   return j;
+}
+
+void State::write_common_view(int seat, base::JsonWriter& w) const {
+  // common_view(), in its (sorted) key order.
+  const int mover = to_move();
+  w.field("game", game_->name());
+  if (last_.seat == kNoSeat) {
+    w.null_field("last");
+  } else {
+    w.begin_object("last").field("move", last_.text).field("seat", last_.seat).end_object();
+  }
+  w.field("ply", ply_);
+  const Result r = result();
+  w.begin_object("result");
+  if (r.over) {
+    w.field("draw", r.draw).field("over", true).field("reason", r.reason);
+  } else {
+    w.field("over", false);
+  }
+  w.begin_array("scores");
+  for (int s : r.scores) w.field({}, s);
+  w.end_array();
+  if (r.over) {
+    if (r.winner == kNoSeat) w.null_field("winner");
+    else w.field("winner", r.winner);
+  }
+  w.end_object();
+  w.field("seats", seats_);
+  if (mover == kNoSeat) w.null_field("to_move");
+  else w.field("to_move", mover);
+  if (seat >= 0 && seat < seats_) w.field("you", seat);
+  else w.null_field("you");
+}
+
+std::string State::view_text(int seat) const { return base::json_text(view(seat)); }
+
+Json State::view_from_text(int seat) const {
+  // Our own writer's output: it parses, or the game has a bug worth seeing.
+  Json j = Json::parse(view_text(seat), nullptr, false);
+  return j.is_discarded() ? Json{{"error", "view_text is not JSON"}} : j;
 }
 
 Expected<std::unique_ptr<State>> replay(const Game& game, std::uint64_t seed,

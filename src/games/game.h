@@ -20,6 +20,8 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
+
+#include "base/json_writer.h"
 #include <optional>
 #include <span>
 #include <string>
@@ -145,6 +147,10 @@ class Game {
 // it; a compiled-in game lives for the process (its pointer owns nothing).
 using GamePtr = std::shared_ptr<const Game>;
 
+// The keys of common_view(), sorted. A game's own view fields must not use
+// them (a module's that do are dropped: the host's stay as they are).
+inline constexpr std::string_view kCommonViewKeys[] = {"game", "last", "ply", "result", "seats", "to_move", "you"};
+
 class State {
  public:
   virtual ~State() = default;
@@ -163,6 +169,11 @@ class State {
   // What `seat` may see; view(kSpectator) is the public view. Hidden
   // information of a seat never appears in another seat's view.
   virtual Json view(int seat) const = 0;
+  // view(seat) as the JSON text a table sends. The default serialises
+  // view(); a game that writes its text directly (base::JsonWriter,
+  // write_common_view) saves building a JSON tree per seat per move, which
+  // was the largest part of the server's own work per move (docs/benchmarks.md).
+  virtual std::string view_text(int seat) const;
   // Everything, hidden information included (hands, deck order, generator).
   // For tests, debugging and determinism checks; never send it to a client.
   virtual Json snapshot() const = 0;
@@ -193,6 +204,11 @@ class State {
 
   // Fields every view carries: game, seats, you, to_move, ply, last, result.
   Json common_view(int seat) const;
+  // The same fields, written into an object open in `w`.
+  void write_common_view(int seat, base::JsonWriter& w) const;
+  // view() for a game that writes view_text(): that text, parsed, so that
+  // the tree and the text can never disagree.
+  Json view_from_text(int seat) const;
 
  private:
   const Game* game_;

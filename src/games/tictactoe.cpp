@@ -35,21 +35,36 @@ class TicTacToeState final : public State {
 
   Result result() const override { return win_or_draw(over_, winner_, reason_); }
 
-  Json view(int seat) const override {
-    Json j = common_view(seat);
-    Json rows = Json::array();
+  Json view(int seat) const override { return view_from_text(seat); }
+
+  std::string view_text(int seat) const override {
+    base::JsonWriter w;
+    w.begin_object();
+    write_common_view(seat, w);
+    w.begin_array("board");
     for (int r = 0; r < 3; ++r) {
-      std::string row;
+      char row[3];
       for (int c = 0; c < 3; ++c) {
         const int v = cells_[r * 3 + c];
-        row += v == kNoSeat ? '.' : static_cast<char>('0' + v);
+        row[c] = v == kNoSeat ? '.' : static_cast<char>('0' + v);
       }
-      rows.push_back(row);
+      w.value(std::string_view(row, 3));
     }
-    j["board"] = rows;
-    j["legal"] = legal_moves();
-    if (line_[0] >= 0) j["line"] = line_;
-    return j;
+    w.end_array();
+    w.begin_array("legal");
+    if (!over_) {
+      for (int i = 0; i < 9; ++i) {
+        if (cells_[i] == kNoSeat) w.value(std::string_view(&"012345678"[i], 1));
+      }
+    }
+    w.end_array();
+    if (line_[0] >= 0) {
+      w.begin_array("line");
+      for (int c : line_) w.field({}, c);
+      w.end_array();
+    }
+    w.end_object();
+    return w.release();
   }
 
   Json snapshot() const override { return view(kSpectator); }

@@ -85,6 +85,9 @@ class LuaState final : public games::State {
   std::vector<std::string> legal_moves() const override;
   games::Result result() const override;
   games::Json view(int seat) const override;
+  // The host's fields, then the module's view fields as text straight from
+  // the Lua table (no JSON tree, no merge); what view() is, as text.
+  std::string view_text(int seat) const override;
   games::Json snapshot() const override;
 
   // Why the module can no longer be trusted with this table, if it cannot.
@@ -107,6 +110,10 @@ class LuaState final : public games::State {
   games::Error fail(std::string why) const;  // breaks the state; the move's MODULE_ERROR
   // The module's own view (null once broken; a failure breaks the state).
   games::Json module_view(int seat) const;
+  // The module's view members as `,"key":value` text (view_text); false
+  // once broken (a failure breaks the state).
+  bool module_view_members(int seat, std::string& out) const;
+  void changed() const;  // drops what was computed for the state before
 
   std::shared_ptr<const LuaGame> game_;  // keeps this version alive
   std::unique_ptr<LuaVm> vm_;
@@ -123,6 +130,7 @@ class LuaState final : public games::State {
   mutable std::optional<std::vector<std::string>> legal_;  // computed on demand
   // perfect_information: the module's view since the last change.
   mutable std::unique_ptr<games::Json> public_view_;  // null: ask the module
+  mutable std::optional<std::string> public_text_;   // its members as text (view_text)
   mutable std::optional<std::string> broken_;
 };
 

@@ -200,17 +200,25 @@ TEST(LuaHostile, BrokenViews) {
            {"return {x = 0/0}", "not finite"},
            {"return {[1] = 1, y = 2}", "neither 1..n nor all strings"},
            {"return {s = '\\xff'}", "not UTF-8"},
+           {"return {b = {1, 2, {c = function() end}}}", "cannot be sent (at .b[3].c)"},
+           {"return 7", "view must return a table with string keys"},
+           {"return {1, 2}", "view must return a table with string keys"},
        }) {
     SCOPED_TRACE(hook);
     auto g = load_ok(probe("", hook));
     ASSERT_TRUE(g);
-    auto s = start(*g, {{"goal", "9"}});
-    for (int i = 0; i < 3; ++i) ASSERT_TRUE(s->play(s->to_move(), "ok").ok());
-    auto v = s->view(1);
-    EXPECT_EQ(v["error"], "module_error");
-    ASSERT_TRUE(lua(*s).module_error().has_value());
-    EXPECT_NE(lua(*s).module_error()->find(expect), std::string::npos) << *lua(*s).module_error();
-    EXPECT_TRUE(s->result().over);
+    // Both ways to a view: the tree (view) and the text tables send
+    // (view_text) fail alike, with the same reason.
+    for (bool text : {false, true}) {
+      SCOPED_TRACE(text ? "view_text" : "view");
+      auto s = start(*g, {{"goal", "9"}});
+      for (int i = 0; i < 3; ++i) ASSERT_TRUE(s->play(s->to_move(), "ok").ok());
+      auto v = text ? nlohmann::json::parse(s->view_text(1)) : s->view(1);
+      EXPECT_EQ(v["error"], "module_error");
+      ASSERT_TRUE(lua(*s).module_error().has_value());
+      EXPECT_NE(lua(*s).module_error()->find(expect), std::string::npos) << *lua(*s).module_error();
+      EXPECT_TRUE(s->result().over);
+    }
   }
 }
 
